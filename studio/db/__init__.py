@@ -1,0 +1,1 @@
+"""The data layer: tables, the engine and sessions, migrations and seeding."""

@@ -1,0 +1,1 @@
+"""Running generations off the request path: the queue backends and the worker."""

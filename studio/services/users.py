@@ -1,0 +1,66 @@
+"""Users: created on first sight with their starter credits, exactly once."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import select
+
+from studio.db.engine import Database
+from studio.db.tables import User
+from studio.db.types import utcnow
+from studio.enums import AuthSource
+from studio.services import credits
+from studio.services.errors import InvalidInput, NotFound
+
+LOCAL_USER = "local"
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,99}$")
+
+
+def get_or_create(db: Database, *, name: str, display_name: str = "", auth_source: AuthSource = AuthSource.local,
+                  starter_credits: int = 200, is_admin: bool = False) -> User:
+    """The user called ``name``; a first visit creates them and grants the starter credits once.
+
+    Two first requests at once both try to insert: the unique name lets one win, the other
+    rolls back and reads the winner, and the starter grant's idempotency key makes a second
+    grant impossible even so.
+    """
+    if not _NAME.match(name or ""):
+        raise InvalidInput(f"user name {name!r} is not valid: use letters, digits, '.', '_', '-' or '@'")
+    with db.session() as session:
+        user = session.exec(select(User).where(User.name == name)).first()
+        if user is not None:
+            if user.is_admin != is_admin:
+                user.is_admin = is_admin
+            user.last_seen_at = utcnow()
+            session.add(user)
+            return user
+    try:
+        with db.session() as session:
+            user = User(name=name, display_name=display_name or name, auth_source=auth_source.value,
+                        is_admin=is_admin)
+            session.add(user)
+            session.flush()
+            credits.open_account(session, user_id=user.id, starter_credits=starter_credits,
+                                 key=f"starter:{name}")
+            return user
+    except IntegrityError:
+        with db.session() as session:
+            return session.exec(select(User).where(User.name == name)).one()
+
+
+def by_name(db: Database, name: str) -> User:
+    with db.session() as session:
+        user = session.exec(select(User).where(User.name == name)).first()
+        if user is None:
+            raise NotFound(f"no user called {name!r}; they appear after their first visit")
+        return user
+
+
+def by_id(db: Database, user_id: int) -> User:
+    with db.session() as session:
+        user = session.get(User, user_id)
+        if user is None:
+            raise NotFound("user not found")
+        return user
