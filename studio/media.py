@@ -1,0 +1,65 @@
+"""Files the studio keeps: per user, with names the server chooses, under the data directory.
+
+Rows store paths relative to the media root, so a data directory can move; ``absolute``
+refuses any path that would leave the root, so no request can read outside it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from pathlib import Path
+
+from PIL import Image
+from PIL.PngImagePlugin import PngInfo
+
+THUMBNAIL_SIZE = 320
+
+
+class MediaStore:
+    def __init__(self, root: Path):
+        self.root = Path(root).resolve()
+        self.root.mkdir(parents=True, exist_ok=True)
+
+    def absolute(self, relative: str) -> Path:
+        path = (self.root / relative).resolve()
+        if not path.is_relative_to(self.root):
+            raise ValueError(f"{relative!r} is outside the studio's media folder")
+        return path
+
+    def new_path(self, user_id: int, kind: str, suffix: str) -> str:
+        """A fresh relative path like ``u7/outputs/3f2a....png`` (the folder is created)."""
+        folder = self.root / f"u{user_id}" / kind
+        folder.mkdir(parents=True, exist_ok=True)
+        return f"u{user_id}/{kind}/{uuid.uuid4().hex}{suffix}"
+
+    def _write(self, relative: str, save) -> str:
+        target = self.absolute(relative)
+        tmp = target.with_name(target.name + ".part")
+        save(tmp)
+        os.replace(tmp, target)  # readers never see half a file
+        return relative
+
+    def save_png(self, user_id: int, kind: str, image: Image.Image, *, pnginfo: PngInfo | None = None) -> str:
+        rel = self.new_path(user_id, kind, ".png")
+        return self._write(rel, lambda p: image.save(p, format="PNG", pnginfo=pnginfo))
+
+    def save_jpeg(self, user_id: int, kind: str, image: Image.Image, *, quality: int = 92) -> str:
+        rel = self.new_path(user_id, kind, ".jpg")
+        return self._write(rel, lambda p: image.convert("RGB").save(p, format="JPEG", quality=quality,
+                                                                      optimize=True, progressive=True))
+
+    def save_thumbnail(self, user_id: int, kind: str, image: Image.Image, size: int = THUMBNAIL_SIZE) -> str:
+        thumb = image.convert("RGB")
+        thumb.thumbnail((size, size), Image.Resampling.LANCZOS)
+        rel = self.new_path(user_id, kind, ".webp")
+        return self._write(rel, lambda p: thumb.save(p, format="WEBP", quality=85))
+
+    def delete(self, *relatives: str) -> None:
+        for rel in relatives:
+            if rel:
+                self.absolute(rel).unlink(missing_ok=True)
+
+    def delete_user(self, user_id: int) -> None:
+        shutil.rmtree(self.root / f"u{user_id}", ignore_errors=True)
