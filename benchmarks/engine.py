@@ -1,0 +1,154 @@
+"""Engine benchmarks: overhead over bare diffusers calls, batching speed-up, warm load time.
+
+    python benchmarks/engine.py                      # tiny preset, 64 px, CPU
+    python benchmarks/engine.py --preset standard --device cuda   # real-size random weights
+
+(a) overhead_ratio = engine time / bare ``pipe(...)`` time for the same items on the same
+    pipeline (bare gets its skeletons and face crop ready-made; the engine makes them itself);
+(b) batch_speedup = time one at a time / time in batches of 4;
+(c) warm_load_s = time of a second ``get_engine`` call (the cache).
+Medians over repeats after warm-ups. The last line printed is one JSON object.
+With a preset other than tiny the architecture is built full size from hard-coded configs with
+random weights (no download): throughput only, the pictures are noise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script from anywhere
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--preset", default="tiny")
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--size", type=int, default=None, help="square output size (default: preset's)")
+    parser.add_argument("--steps", type=int, default=None)
+    parser.add_argument("--items", type=int, default=4)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--models-dir", default=None)
+    parser.add_argument("--threads", type=int, default=1,
+                        help="CPU threads for torch (1 keeps timings stable on a shared machine; 0 = torch's default)")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+    import torch
+
+    from pipelines.face import face_crop
+    from pipelines.generation import PoseItem
+    from pipelines.keypoints import Keypoints
+    from pipelines.loading import EngineOptions, get_engine
+    from pipelines.params import GenerationParams
+    from pipelines.presets import get_preset
+    from pipelines.skeleton import render_pose
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    preset = get_preset(args.preset)
+    models_dir = Path(args.models_dir or Path(tempfile.gettempdir()) / "pose-studio-bench-models")
+    options = EngineOptions(models_dir=models_dir, device=args.device, offline=True)
+    started = time.perf_counter()
+    if preset.key == "tiny":
+        engine = get_engine("tiny", options)
+    else:
+        engine = _full_size_engine(preset, options)
+    cold_load = time.perf_counter() - started
+    started = time.perf_counter()
+    if preset.key == "tiny":
+        assert get_engine("tiny", options) is engine
+    warm_load = time.perf_counter() - started
+
+    size = args.size or (64 if preset.key == "tiny" else None)
+    params = GenerationParams(prompt="a person", steps=args.steps or (4 if preset.key == "tiny" else None),
+                              width=size, height=size).resolved(preset)
+    body = [[0.5, 0.1, 1], [0.5, 0.2, 1], [0.4, 0.2, 1], [0.36, 0.35, 1], [0.33, 0.5, 1], [0.6, 0.2, 1],
+            [0.64, 0.35, 1], [0.67, 0.5, 1], [0.45, 0.5, 1], [0.45, 0.7, 1], [0.45, 0.9, 1], [0.55, 0.5, 1],
+            [0.55, 0.7, 1], [0.55, 0.9, 1], [0.48, 0.08, 1], [0.52, 0.08, 1], [0.46, 0.09, 1], [0.54, 0.09, 1]]
+    pose = Keypoints.from_json({"aspect": 0.75, "body": body})
+    items = [PoseItem(f"p{i}", pose if i % 2 else pose.mirrored(), i) for i in range(args.items)]
+    rng = torch.Generator().manual_seed(0)
+    avatar_arr = (torch.rand(256, 256, 3, generator=rng) * 255).to(torch.uint8).numpy()
+    from PIL import Image
+
+    avatar = Image.fromarray(avatar_arr)
+    face, _ = face_crop(avatar)
+    controls = [render_pose(it.keypoints, params.width, params.height) for it in items]
+    pipe = engine.pipe
+
+    def sync():
+        if args.device.startswith("cuda"):
+            torch.cuda.synchronize()
+
+    def bare():
+        pipe.set_ip_adapter_scale(params.identity_strength)
+        pipe(prompt=[params.prompt] * len(items), negative_prompt=[params.negative_prompt] * len(items),
+             image=controls, ip_adapter_image=face, num_inference_steps=params.steps,
+             guidance_scale=params.guidance, controlnet_conditioning_scale=params.pose_strength,
+             width=params.width, height=params.height,
+             generator=[torch.Generator("cpu").manual_seed(it.seed) for it in items])
+
+    def with_engine(batch_size):
+        return lambda: list(engine.generate_poses(avatar, items, params, batch_size=batch_size,
+                                                  on_progress=lambda p: None, should_cancel=lambda: False))
+
+    cases = {"bare diffusers, batch 4": bare, "engine, batch 4": with_engine(4), "engine, one at a time": with_engine(1)}
+    times: dict[str, list[float]] = {name: [] for name in cases}
+    for fn in cases.values():  # warm-up
+        fn()
+    for _ in range(args.repeats):
+        for name, fn in cases.items():  # interleaved so drift hits every case alike
+            sync()
+            t = time.perf_counter()
+            fn()
+            sync()
+            times[name].append(time.perf_counter() - t)
+    med = {name: statistics.median(v) for name, v in times.items()}
+    result = {
+        "overhead_ratio": round(med["engine, batch 4"] / med["bare diffusers, batch 4"], 3),
+        "batch_speedup": round(med["engine, one at a time"] / med["engine, batch 4"], 3),
+        "warm_load_s": round(warm_load, 6),
+        "device": engine.device if not args.device.startswith("cuda") else torch.cuda.get_device_name(0),
+        "preset": preset.key,
+    }
+    print(f"preset {preset.key}, {params.width}x{params.height}, {params.steps} steps, {len(items)} items, "
+          f"{args.repeats} repeats, cold load {cold_load:.2f} s")
+    print(f"{'case':<26}{'median s':>10}{'per image s':>13}")
+    for name, value in med.items():
+        print(f"{name:<26}{value:>10.3f}{value / len(items):>13.3f}")
+    print(f"{'overhead_ratio':<26}{result['overhead_ratio']:>10}")
+    print(f"{'batch_speedup':<26}{result['batch_speedup']:>10}")
+    print(f"{'warm_load_s':<26}{result['warm_load_s']:>10}")
+    print(json.dumps(result))
+    return result
+
+
+def _full_size_engine(preset, options):
+    """The preset's architecture at full size with random weights (no download)."""
+    import torch
+
+    from pipelines.loading import _pipeline_classes, finish_engine, make_scheduler, resolve_device
+    from pipelines.tiny import full_size_components
+
+    device, dtype_name = resolve_device(options)
+    parts = full_size_components(preset.family)
+    ip_state = parts.pop("ip_adapter")
+    pipe_cls = _pipeline_classes(preset.family)[0]
+    extra = {"safety_checker": None, "feature_extractor": None, "requires_safety_checker": False} \
+        if preset.family == "sd15" else {"feature_extractor": None}
+    pipe = pipe_cls(**parts, **extra)
+    pipe.to(dtype=getattr(torch, dtype_name))
+    pipe.load_ip_adapter(ip_state, subfolder="", weight_name="random")
+    pipe.scheduler = make_scheduler(preset.scheduler, pipe.scheduler.config)
+    return finish_engine(pipe, preset, options, device, dtype_name)
+
+
+if __name__ == "__main__":
+    main()

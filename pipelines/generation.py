@@ -1,0 +1,286 @@
+"""Pose-conditioned generation: the same person (IP-Adapter on the avatar's face) in every pose
+(OpenPose ControlNet on the skeleton rendered at the output size).
+
+``PoseEngine.generate_poses`` runs items in chunks, one pipeline call per chunk, one
+``torch.Generator`` per image (so an item's picture depends only on its seed, batched or not),
+and yields each chunk's results as soon as it finishes so the caller can save them before the
+next chunk runs. Cancel is checked at every step (``callback_on_step_end`` sets the pipeline's
+``_interrupt``); an interrupted chunk yields nothing and iteration ends, with ``run.cancelled``
+set. A chunk that fails is retried item by item so one bad item does not lose the others.
+
+Every call into the shared pipeline (which carries per-call state: the IP-Adapter scale, the
+scheduler's timesteps, ``_interrupt``) holds the engine's lock, so threads never interleave.
+torch is imported lazily: the dataclasses here are cheap to import.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterator, Sequence
+
+from PIL import Image
+from PIL.PngImagePlugin import PngInfo
+
+from .face import face_crop
+from .keypoints import Keypoints, PoseError
+from .params import GenerationParams
+from .presets import Preset
+from .skeleton import render_pose
+
+logger = logging.getLogger(__name__)
+
+SCENE_NEGATIVE = "people, person, human, figure, text, watermark, lowres, blurry"
+
+
+class GenerationCancelled(Exception):
+    """Raised by ``PoseRun.raise_if_cancelled`` for callers that prefer an exception to the flag."""
+
+
+@dataclass(frozen=True)
+class PoseItem:
+    key: str
+    keypoints: Keypoints
+    seed: int
+
+
+@dataclass
+class PoseResult:
+    key: str
+    seed: int
+    image: Image.Image | None
+    error: str | None
+    metadata: dict[str, Any]
+    seconds: float
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and self.image is not None
+
+
+@dataclass(frozen=True)
+class Progress:
+    item_keys: tuple[str, ...]
+    step: int  # 1-based step just finished
+    total_steps: int
+    chunk_index: int  # 0-based
+    chunks: int
+
+
+def plan_items(poses: Sequence[tuple[str, Keypoints]], params: GenerationParams) -> list[PoseItem]:
+    """One item per pose x variation, seeds ``params.seed + n`` in order (key ``pose#v``)."""
+    items = []
+    for p, (key, keypoints) in enumerate(poses):
+        for v in range(params.variations):
+            items.append(PoseItem(f"{key}#{v}", keypoints, params.seed + p * params.variations + v))
+    return items
+
+
+def png_info(metadata: dict[str, Any]) -> PngInfo:
+    """PNG text chunks carrying the generation's parameters (``parameters`` holds the JSON)."""
+    info = PngInfo()
+    info.add_text("parameters", json.dumps(metadata, sort_keys=True, default=str))
+    info.add_text("Software", "Pose Studio")
+    return info
+
+
+class _Interrupted(Exception):
+    pass
+
+
+class PoseRun(Iterator[PoseResult]):
+    """The iterator ``generate_poses`` returns: results as chunks finish, plus ``cancelled``."""
+
+    def __init__(self, results: Iterator[PoseResult]):
+        self._results = results
+        self.cancelled = False
+        self.finished = False
+
+    def __iter__(self) -> "PoseRun":
+        return self
+
+    def __next__(self) -> PoseResult:
+        try:
+            return next(self._results)
+        except StopIteration:
+            self.finished = True
+            raise
+
+    def raise_if_cancelled(self) -> None:
+        if self.cancelled:
+            raise GenerationCancelled("the generation was cancelled")
+
+
+@dataclass
+class _Call:
+    """What one chunk's pipeline call needs, besides the items."""
+
+    params: GenerationParams
+    face: Image.Image
+    on_progress: Callable[[Progress], None] | None
+    should_cancel: Callable[[], bool] | None
+    chunks: int
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+class PoseEngine:
+    """A loaded preset: the pose pipeline plus a text-to-image view sharing its components."""
+
+    def __init__(self, pipe: Any, preset: Preset, *, device: str, dtype: str):
+        self.pipe = pipe
+        self.preset = preset
+        self.device = device
+        self.dtype = dtype
+        self._lock = threading.RLock()
+        self._text2img = None
+
+    # pose images -------------------------------------------------------------------------
+
+    def generate_poses(self, avatar_image: Image.Image, items: Sequence[PoseItem], params: GenerationParams, *,
+                       batch_size: int = 4, on_progress: Callable[[Progress], None] | None = None,
+                       should_cancel: Callable[[], bool] | None = None, strict_face: bool = False) -> PoseRun:
+        """Yield one PoseResult per item, chunk by chunk. Raises at once (before any work) for
+        bad parameters (ParamsError), a bad batch size, or no face in strict mode (NoFaceError);
+        an unusable pose becomes that item's ``error``."""
+        params = params.resolved(self.preset)
+        if not isinstance(batch_size, int) or batch_size < 1:
+            raise ValueError(f"batch_size {batch_size!r} must be a whole number of at least 1")
+        face, box = face_crop(avatar_image, strict=strict_face)
+        call = _Call(params, face, on_progress, should_cancel, chunks=0, metadata={
+            "preset": self.preset.key, "models": self.preset.model_ids, "scheduler": self.preset.scheduler,
+            "params": params.to_json(), "face_found": box is not None, "device": self.device,
+            "dtype": self.dtype,
+        })
+        run = PoseRun(iter(()))
+        run._results = self._run(run, list(items), batch_size, call)
+        return run
+
+    def _run(self, run: PoseRun, items: list[PoseItem], batch_size: int, call: _Call) -> Iterator[PoseResult]:
+        usable: list[PoseItem] = []
+        for item in items:
+            try:
+                item.keypoints.check_usable()
+                usable.append(item)
+            except PoseError as exc:
+                yield self._result(item, None, f"pose {item.key!r}: {exc}", call, 0.0)
+        chunks = [usable[i:i + batch_size] for i in range(0, len(usable), batch_size)]
+        call.chunks = len(chunks)
+        for index, chunk in enumerate(chunks):
+            if call.should_cancel and call.should_cancel():
+                run.cancelled = True
+                return
+            started = time.perf_counter()
+            try:
+                images = self._call_pipeline(chunk, call, index)
+            except _Interrupted:
+                run.cancelled = True
+                return
+            except Exception as exc:  # noqa: BLE001 - retried item by item below
+                if len(chunk) == 1:
+                    logger.exception("item %s failed", chunk[0].key)
+                    yield self._result(chunk[0], None, _describe(exc), call, time.perf_counter() - started)
+                    continue
+                logger.warning("chunk %d (%d items) failed (%s); retrying one at a time", index, len(chunk), exc)
+                for item in chunk:
+                    if call.should_cancel and call.should_cancel():
+                        run.cancelled = True
+                        return
+                    one_started = time.perf_counter()
+                    try:
+                        image = self._call_pipeline([item], call, index)[0]
+                    except _Interrupted:
+                        run.cancelled = True
+                        return
+                    except Exception as item_exc:  # noqa: BLE001 - reported on the item
+                        logger.exception("item %s failed", item.key)
+                        yield self._result(item, None, _describe(item_exc), call, time.perf_counter() - one_started)
+                    else:
+                        yield self._result(item, image, None, call, time.perf_counter() - one_started)
+                continue
+            each = (time.perf_counter() - started) / len(chunk)
+            for item, image in zip(chunk, images):
+                yield self._result(item, image, None, call, each)
+
+    def _call_pipeline(self, chunk: Sequence[PoseItem], call: _Call, chunk_index: int) -> list[Image.Image]:
+        """One pipeline call for ``chunk``; raises _Interrupted when cancelled during it."""
+        import torch
+
+        p = call.params
+        controls = [render_pose(item.keypoints, p.width, p.height) for item in chunk]
+        generators = [torch.Generator("cpu").manual_seed(item.seed) for item in chunk]
+        keys = tuple(item.key for item in chunk)
+        interrupted = False
+
+        def on_step_end(pipe, i, t, kwargs):
+            nonlocal interrupted
+            if call.on_progress:
+                call.on_progress(Progress(keys, i + 1, p.steps, chunk_index, call.chunks))
+            if call.should_cancel and call.should_cancel():
+                pipe._interrupt = True
+                interrupted = True
+            return kwargs
+
+        with self._lock:
+            self.pipe.set_ip_adapter_scale(p.identity_strength)
+            output = self.pipe(
+                prompt=[p.prompt] * len(chunk), negative_prompt=[p.negative_prompt] * len(chunk),
+                image=controls, ip_adapter_image=call.face, num_inference_steps=p.steps,
+                guidance_scale=p.guidance, controlnet_conditioning_scale=p.pose_strength,
+                width=p.width, height=p.height, generator=generators, callback_on_step_end=on_step_end,
+            )
+        if interrupted:
+            raise _Interrupted
+        return list(output.images)
+
+    def _result(self, item: PoseItem, image, error, call: _Call, seconds: float) -> PoseResult:
+        metadata = {**call.metadata, "pose": item.key, "seed": item.seed}
+        return PoseResult(item.key, item.seed, image, error, metadata, seconds)
+
+    # text to image -----------------------------------------------------------------------
+
+    @property
+    def text2img(self):
+        """The text-to-image pipeline over the same components (``from_pipe``: no second copy)."""
+        if self._text2img is None:
+            from .loading import _pipeline_classes
+
+            with self._lock:
+                if self._text2img is None:
+                    text_cls = _pipeline_classes(self.preset.family)[1]
+                    self._text2img = text_cls.from_pipe(self.pipe)
+                    self._text2img.set_progress_bar_config(disable=True)
+        return self._text2img
+
+    def generate_avatars(self, prompt: str, negative_prompt: str, *, seeds: list[int], width: int, height: int,
+                         steps: int | None = None, guidance: float | None = None) -> list[Image.Image]:
+        """Text-to-image portraits, one per seed (same seed, same picture)."""
+        import torch
+
+        params = GenerationParams(prompt=prompt, negative_prompt=negative_prompt, steps=steps, guidance=guidance,
+                                  width=width, height=height).resolved(self.preset)
+        if not seeds:
+            raise ValueError("seeds is empty: give at least one seed, one picture is made per seed")
+        pipe = self.text2img
+        # The UNet carries the IP-Adapter's layers: they need an image, which scale 0 silences.
+        neutral = Image.new("RGB", (224, 224), (127, 127, 127))
+        with self._lock:
+            pipe.set_ip_adapter_scale(0.0)
+            output = pipe(
+                prompt=[params.prompt] * len(seeds), negative_prompt=[params.negative_prompt] * len(seeds),
+                ip_adapter_image=neutral, num_inference_steps=params.steps, guidance_scale=params.guidance,
+                width=params.width, height=params.height,
+                generator=[torch.Generator("cpu").manual_seed(s) for s in seeds],
+            )
+        return list(output.images)
+
+    def generate_scene(self, prompt: str, seed: int, width: int, height: int) -> Image.Image:
+        """A background picture with no people in it."""
+        return self.generate_avatars(prompt, SCENE_NEGATIVE, seeds=[seed], width=width, height=height)[0]
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return f"{type(exc).__name__}: {text}"[:500]

@@ -1,0 +1,227 @@
+"""Loading a preset's models into one engine per (preset, options), cached per process.
+
+``get_engine`` loads on first use (concurrent first callers wait on one lock and build once)
+and returns the same ``PoseEngine`` afterwards. Hub models are fetched by huggingface-hub into
+its usual cache (``HF_HOME``); ``local`` presets are folders under ``EngineOptions.models_dir``
+(the tiny preset is built there on first use). On a machine without the models and without the
+internet (``offline=True`` or ``HF_HUB_OFFLINE=1``) loading raises ``ModelUnavailableError``
+naming the missing model.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable
+
+from .presets import Preset, get_preset
+
+if TYPE_CHECKING:
+    from .generation import PoseEngine
+
+logger = logging.getLogger(__name__)
+
+SCHEDULERS = ("euler_a", "dpmpp_2m_karras", "lcm", "ddim")
+
+
+class ModelUnavailableError(RuntimeError):
+    """A preset's model is not on this machine and cannot be downloaded."""
+
+
+@dataclass(frozen=True)
+class EngineOptions:
+    models_dir: Path
+    device: str | None = None  # None: cuda > mps > cpu
+    dtype: str | None = None  # None: float16 on cuda/mps, float32 on cpu
+    cpu_offload: bool = False
+    vae_slicing: bool = False
+    vae_tiling: bool = False
+    offline: bool = False
+
+
+_engines: dict[tuple[str, EngineOptions], "PoseEngine"] = {}
+_registry_lock = threading.Lock()
+_load_locks: dict[tuple[str, EngineOptions], threading.Lock] = {}
+
+
+def get_engine(preset_key: str, options: EngineOptions) -> "PoseEngine":
+    """The loaded engine for ``preset_key`` with ``options``; loads it on the first call."""
+    preset = get_preset(preset_key)
+    key = (preset.key, options)
+    engine = _engines.get(key)
+    if engine is not None:
+        return engine
+    with _registry_lock:
+        lock = _load_locks.setdefault(key, threading.Lock())
+    with lock:  # one load per key; other presets load in parallel
+        engine = _engines.get(key)
+        if engine is None:
+            started = time.perf_counter()
+            engine = load_engine(preset, options)
+            _engines[key] = engine
+            logger.info("loaded preset %s on %s in %.1f s", preset.key, engine.device, time.perf_counter() - started)
+    return engine
+
+
+def loaded_presets() -> list[str]:
+    return sorted({preset_key for preset_key, _ in _engines})
+
+
+def unload_all() -> None:
+    """Forget every loaded engine (tests; freeing GPU memory before loading another preset)."""
+    with _registry_lock:
+        _engines.clear()
+        _load_locks.clear()
+
+
+def resolve_device(options: EngineOptions) -> tuple[str, str]:
+    """(device, dtype name): the options' choice, or cuda (fp16) > mps (fp16) > cpu (fp32)."""
+    import torch
+
+    device = options.device
+    if device is None:
+        if torch.cuda.is_available():
+            device = "cuda"
+        elif getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+            device = "mps"
+        else:
+            device = "cpu"
+    dtype = options.dtype or ("float32" if device == "cpu" else "float16")
+    if dtype not in ("float32", "float16", "bfloat16"):
+        raise ValueError(f"dtype {dtype!r} is not supported; use float32, float16 or bfloat16")
+    return device, dtype
+
+
+def load_engine(preset: Preset, options: EngineOptions) -> "PoseEngine":
+    """Load ``preset`` now, uncached (``get_engine`` is the cached way)."""
+    import torch
+    from diffusers import AutoencoderKL, ControlNetModel
+
+    from .generation import PoseEngine
+
+    device, dtype_name = resolve_device(options)
+    dtype = getattr(torch, dtype_name)
+    offline = options.offline or os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes")
+    if preset.local and preset.base_model.startswith("tiny/"):
+        from .tiny import build_tiny_models
+
+        build_tiny_models(Path(options.models_dir) / "tiny")
+    where = _source(preset, options)
+    common: dict[str, Any] = {"dtype": dtype}
+    if offline:
+        common["local_files_only"] = True
+    fetch = _Fetcher(preset, offline)
+    controlnet = fetch(preset.controlnet, "ControlNet",
+                       lambda: ControlNetModel.from_pretrained(where(preset.controlnet), **common))
+    extra: dict[str, Any] = {}
+    if preset.vae:
+        extra["vae"] = fetch(preset.vae, "VAE", lambda: AutoencoderKL.from_pretrained(where(preset.vae), **common))
+    variant = preset.variant if dtype == torch.float16 and not preset.local else None
+    pipeline_cls = _pipeline_classes(preset.family)[0]
+    if preset.family == "sd15":
+        extra.update(safety_checker=None, feature_extractor=None, requires_safety_checker=False)
+    pipe = fetch(preset.base_model, "base model", lambda: pipeline_cls.from_pretrained(
+        where(preset.base_model), controlnet=controlnet, variant=variant, **extra, **common))
+    fetch(f"{preset.ip_adapter_repo}/{preset.ip_adapter_subfolder}/{preset.ip_adapter_weight}", "IP-Adapter",
+          lambda: pipe.load_ip_adapter(where(preset.ip_adapter_repo), subfolder=preset.ip_adapter_subfolder,
+                                       weight_name=preset.ip_adapter_weight,
+                                       image_encoder_folder=preset.image_encoder,
+                                       local_files_only=offline or None))
+    if preset.lora:
+        _fuse_lora(pipe, preset, where, fetch, offline)
+    pipe.scheduler = make_scheduler(preset.scheduler, pipe.scheduler.config)
+    return finish_engine(pipe, preset, options, device, dtype_name)
+
+
+def finish_engine(pipe, preset: Preset, options: EngineOptions, device: str, dtype_name: str) -> "PoseEngine":
+    """Move ``pipe`` to its device, apply the memory options and wrap it in an engine."""
+    from .generation import PoseEngine
+
+    if options.cpu_offload and device != "cpu":
+        pipe.enable_model_cpu_offload(device=device)
+    elif device != "cpu":  # loaded on the CPU already
+        pipe.to(device)
+    if options.vae_slicing:
+        pipe.vae.enable_slicing()
+    if options.vae_tiling:
+        pipe.vae.enable_tiling()
+    pipe.set_progress_bar_config(disable=True)
+    return PoseEngine(pipe, preset, device=device, dtype=dtype_name)
+
+
+def make_scheduler(name: str, config: Any):
+    from diffusers import (DDIMScheduler, DPMSolverMultistepScheduler, EulerAncestralDiscreteScheduler,
+                           LCMScheduler)
+
+    if name == "euler_a":
+        return EulerAncestralDiscreteScheduler.from_config(config)
+    if name == "dpmpp_2m_karras":
+        return DPMSolverMultistepScheduler.from_config(config, algorithm_type="dpmsolver++", use_karras_sigmas=True)
+    if name == "lcm":
+        return LCMScheduler.from_config(config)
+    if name == "ddim":
+        return DDIMScheduler.from_config(config)
+    raise ValueError(f"unknown scheduler {name!r}; use one of {', '.join(SCHEDULERS)}")
+
+
+def _pipeline_classes(family: str):
+    """(pose pipeline, text-to-image pipeline) classes for a preset family."""
+    import diffusers
+
+    if family == "sd15":
+        return diffusers.StableDiffusionControlNetPipeline, diffusers.StableDiffusionPipeline
+    if family == "sdxl":
+        return diffusers.StableDiffusionXLControlNetPipeline, diffusers.StableDiffusionXLPipeline
+    raise ValueError(f"preset family {family!r} is not supported; use 'sd15' or 'sdxl'")
+
+
+def _source(preset: Preset, options: EngineOptions) -> Callable[[str], str]:
+    def where(model_id: str) -> str:
+        if Path(model_id).is_absolute():
+            return model_id
+        if preset.local:
+            return str(Path(options.models_dir) / model_id)
+        return model_id
+    return where
+
+
+class _Fetcher:
+    """Runs one loading step and turns "not found / cannot download" into ModelUnavailableError."""
+
+    def __init__(self, preset: Preset, offline: bool):
+        self.preset, self.offline = preset, offline
+
+    def __call__(self, model_id: str, what: str, load: Callable[[], Any]) -> Any:
+        from huggingface_hub.errors import HfHubHTTPError
+
+        try:
+            return load()
+        except (OSError, HfHubHTTPError, ValueError) as exc:
+            if isinstance(exc, ValueError) and "not found" not in str(exc).lower() \
+                    and "does not appear" not in str(exc).lower():
+                raise
+            how = ("this machine is offline (HF_HUB_OFFLINE or offline=True)" if self.offline
+                   else "it could not be downloaded")
+            raise ModelUnavailableError(
+                f"the {what} {model_id!r} of preset {self.preset.key!r} is not available: {how}. "
+                "Use STUDIO_PRESET=tiny to run without downloads, or connect to the internet so the "
+                f"model can be downloaded once. ({type(exc).__name__}: {str(exc)[:300]})") from exc
+
+
+def _fuse_lora(pipe, preset: Preset, where, fetch: _Fetcher, offline: bool) -> None:
+    from diffusers.utils import USE_PEFT_BACKEND
+
+    if not USE_PEFT_BACKEND:
+        raise ModelUnavailableError(
+            f"preset {preset.key!r} uses the LoRA {preset.lora!r}, which needs the `peft` package: "
+            "pip install peft, or choose another preset")
+    fetch(preset.lora, "LoRA", lambda: pipe.load_lora_weights(
+        where(preset.lora), weight_name=preset.lora_weight, adapter_name="preset",
+        local_files_only=offline or None))
+    # Fused once at load: no per-call LoRA work and no shared LoRA state to mutate per request.
+    pipe.fuse_lora(adapter_names=["preset"])
+    pipe.unload_lora_weights()

@@ -1,0 +1,103 @@
+"""The parameters of one generation: one frozen, validated object, stored as JSON and passed
+to the engine unchanged. ``None`` means "the preset's default"; ``resolved(preset)`` fills them."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields, replace
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .presets import Preset
+
+MIN_SIZE, MAX_SIZE = 64, 2048
+MAX_STEPS = 100
+MAX_STRENGTH = 2.0
+MAX_GUIDANCE = 30.0
+MAX_VARIATIONS = 16
+MAX_PROMPT_CHARS = 2000
+
+
+class ParamsError(ValueError):
+    """A parameter a creator must change; the message names it and says what works."""
+
+
+@dataclass(frozen=True)
+class GenerationParams:
+    prompt: str = ""
+    negative_prompt: str = ""
+    steps: int | None = None
+    guidance: float | None = None
+    pose_strength: float | None = None
+    identity_strength: float | None = None
+    width: int | None = None
+    height: int | None = None
+    seed: int = 0
+    variations: int = 1
+
+    def validate(self) -> "GenerationParams":
+        """Raise ParamsError for the first bad value; return self when all are fine."""
+        for name in ("prompt", "negative_prompt"):
+            value = getattr(self, name)
+            if not isinstance(value, str):
+                raise ParamsError(f"{name.replace('_', ' ')} must be text, got {type(value).__name__}")
+            if len(value) > MAX_PROMPT_CHARS:
+                raise ParamsError(f"{name.replace('_', ' ')} is {len(value)} characters long; "
+                                  f"keep it under {MAX_PROMPT_CHARS}")
+        for name in ("width", "height"):
+            value = getattr(self, name)
+            if value is None:
+                continue
+            if not _is_int(value) or not MIN_SIZE <= value <= MAX_SIZE:
+                raise ParamsError(f"{name} {value!r} is not allowed: use a whole number of pixels "
+                                  f"from {MIN_SIZE} to {MAX_SIZE}")
+            if value % 8:
+                lower, upper = value - value % 8, value - value % 8 + 8
+                raise ParamsError(f"{name} {value} is not a multiple of 8: use {lower} or {upper}")
+        if self.steps is not None and (not _is_int(self.steps) or not 1 <= self.steps <= MAX_STEPS):
+            raise ParamsError(f"steps {self.steps!r} is not allowed: use a whole number from 1 to {MAX_STEPS}")
+        for name, top in (("pose_strength", MAX_STRENGTH), ("identity_strength", MAX_STRENGTH),
+                          ("guidance", MAX_GUIDANCE)):
+            value = getattr(self, name)
+            if value is None:
+                continue
+            if not _is_number(value) or not 0 <= value <= top:
+                raise ParamsError(f"{name.replace('_', ' ')} {value!r} is not allowed: use a number from 0 to {top:g}")
+        if not _is_int(self.seed) or not 0 <= self.seed < 2**63:
+            raise ParamsError(f"seed {self.seed!r} is not allowed: use a whole number from 0 to {2**63 - 1}")
+        if not _is_int(self.variations) or not 1 <= self.variations <= MAX_VARIATIONS:
+            raise ParamsError(f"variations {self.variations!r} is not allowed: use 1 to {MAX_VARIATIONS} per pose")
+        return self
+
+    def resolved(self, preset: "Preset") -> "GenerationParams":
+        """A copy with every ``None`` replaced by the preset's default, validated."""
+        defaults = {
+            "steps": preset.steps, "guidance": preset.guidance, "pose_strength": preset.pose_strength,
+            "identity_strength": preset.identity_strength, "width": preset.width, "height": preset.height,
+        }
+        filled = {k: v for k, v in defaults.items() if getattr(self, k) is None}
+        out = replace(self, **filled)
+        if not out.negative_prompt and preset.negative_prompt:
+            out = replace(out, negative_prompt=preset.negative_prompt)
+        return out.validate()
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "GenerationParams":
+        if not isinstance(data, dict):
+            raise ParamsError(f"generation parameters must be a JSON object, got {type(data).__name__}")
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ParamsError(f"unknown generation parameter(s): {', '.join(unknown)}; "
+                              f"known ones are {', '.join(sorted(known))}")
+        return cls(**data).validate()
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value == value

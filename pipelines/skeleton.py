@@ -1,0 +1,162 @@
+"""OpenPose skeleton images from keypoints, and keypoints back from skeleton images.
+
+Numpy and Pillow only (no torch): the UI and the pose editor use it too.
+
+The drawing follows controlnet_aux's ``draw_bodypose`` (what the OpenPose ControlNets were
+trained on): black background; each of the 17 limbs an ellipse in its joint colour blended at
+60% over what is already drawn; then each joint a full-colour disc; hands as HSV-coloured lines
+with blue points; face points white. Widths scale with the picture (4 px at 512 px).
+
+The figure (every visible point) is fitted into the frame with a margin, keeping its
+proportions, whatever the frame's aspect ratio. ``fit_transform`` gives that mapping so other
+code (export crops, background masks) can find the person in a generated picture.
+"""
+
+from __future__ import annotations
+
+import colorsys
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+from .keypoints import COLOURS, LIMBS, Keypoints, PoseError
+
+HAND_EDGES: tuple[tuple[int, int], ...] = (
+    (0, 1), (1, 2), (2, 3), (3, 4), (0, 5), (5, 6), (6, 7), (7, 8), (0, 9), (9, 10), (10, 11), (11, 12),
+    (0, 13), (13, 14), (14, 15), (15, 16), (0, 17), (17, 18), (18, 19), (19, 20),
+)
+HAND_POINT_COLOUR = (0, 0, 255)
+FACE_POINT_COLOUR = (255, 255, 255)
+LIMB_ALPHA = 0.6
+REFERENCE_SIZE = 512  # controlnet_aux draws 4 px sticks on 512 px pictures
+
+
+@dataclass(frozen=True)
+class PoseTransform:
+    """Maps normalised pose coordinates to pixels of a ``width`` x ``height`` picture."""
+
+    scale: float  # pixels per unit of pose height
+    offset_x: float
+    offset_y: float
+    aspect: float
+    width: int
+    height: int
+
+    def apply(self, x: float, y: float) -> tuple[float, float]:
+        return x * self.aspect * self.scale + self.offset_x, y * self.scale + self.offset_y
+
+    def person_box(self, keypoints: Keypoints) -> tuple[float, float, float, float]:
+        """(x0, y0, x1, y1) in pixels around every visible point of the person."""
+        pts = np.array([self.apply(x, y) for x, y in _visible_points(keypoints)])
+        return float(pts[:, 0].min()), float(pts[:, 1].min()), float(pts[:, 0].max()), float(pts[:, 1].max())
+
+
+def fit_transform(keypoints: Keypoints, width: int, height: int, margin: float = 0.08) -> PoseTransform:
+    """The mapping that fits the figure into ``width`` x ``height`` leaving ``margin`` (a fraction
+    of each side) free, centred, proportions kept."""
+    if width < 8 or height < 8:
+        raise PoseError(f"cannot draw a pose on {width}x{height} pixels; use at least 8x8")
+    if not 0 <= margin < 0.5:
+        raise PoseError(f"margin {margin} must be from 0 to just under 0.5 (a fraction of each side)")
+    pts = _visible_points(keypoints)
+    if not pts:
+        raise PoseError("the pose has no visible joints to draw")
+    xs = np.array([p[0] * keypoints.aspect for p in pts])
+    ys = np.array([p[1] for p in pts])
+    box_w, box_h = max(xs.max() - xs.min(), 1e-3), max(ys.max() - ys.min(), 1e-3)
+    avail_w, avail_h = width * (1 - 2 * margin), height * (1 - 2 * margin)
+    scale = min(avail_w / box_w, avail_h / box_h)
+    offset_x = width / 2 - (xs.min() + xs.max()) / 2 * scale
+    offset_y = height / 2 - (ys.min() + ys.max()) / 2 * scale
+    return PoseTransform(scale, offset_x, offset_y, keypoints.aspect, width, height)
+
+
+def render_pose(keypoints: Keypoints, width: int, height: int, *, margin: float = 0.08,
+                stick_width: int | None = None) -> Image.Image:
+    """The OpenPose control picture (RGB, black background) of ``keypoints`` at ``width`` x ``height``."""
+    tf = fit_transform(keypoints, width, height, margin)
+    stick = stick_width or max(1, round(4 * min(width, height) / REFERENCE_SIZE))
+    canvas = np.zeros((height, width, 3), dtype=np.float32)
+    body = keypoints.body
+    for i, (a, b) in enumerate(LIMBS):
+        if body[a][2] <= 0 or body[b][2] <= 0:
+            continue
+        (x0, y0), (x1, y1) = tf.apply(*body[a][:2]), tf.apply(*body[b][:2])
+        polygon = _ellipse_polygon(x0, y0, x1, y1, stick)
+        # blend inside the limb's own box only: whole-frame masks cost 17 full passes per picture
+        left = max(0, int(min(p[0] for p in polygon)) - 1)
+        top = max(0, int(min(p[1] for p in polygon)) - 1)
+        right = min(width, int(max(p[0] for p in polygon)) + 2)
+        bottom = min(height, int(max(p[1] for p in polygon)) + 2)
+        if right <= left or bottom <= top:
+            continue
+        mask = Image.new("L", (right - left, bottom - top), 0)
+        ImageDraw.Draw(mask).polygon([(x - left, y - top) for x, y in polygon], fill=255)
+        sel = np.asarray(mask) > 0
+        region = canvas[top:bottom, left:right]
+        region[sel] = region[sel] * (1 - LIMB_ALPHA) + np.array(COLOURS[i], dtype=np.float32) * LIMB_ALPHA
+    image = Image.fromarray(np.clip(np.round(canvas), 0, 255).astype(np.uint8), "RGB")
+    draw = ImageDraw.Draw(image)
+    for j, (x, y, v) in enumerate(body):
+        if v > 0:
+            _disc(draw, *tf.apply(x, y), stick, COLOURS[j])
+    for hand in keypoints.hands or ():
+        for e, (a, b) in enumerate(HAND_EDGES):
+            if hand[a][2] > 0 and hand[b][2] > 0:
+                colour = tuple(round(c * 255) for c in colorsys.hsv_to_rgb(e / len(HAND_EDGES), 1.0, 1.0))
+                draw.line([tf.apply(*hand[a][:2]), tf.apply(*hand[b][:2])], fill=colour,
+                          width=max(1, stick // 2))
+        for x, y, v in hand:
+            if v > 0:
+                _disc(draw, *tf.apply(x, y), max(1, stick // 2), HAND_POINT_COLOUR)
+    for x, y, v in keypoints.face or ():
+        if v > 0:
+            _disc(draw, *tf.apply(x, y), max(1, stick // 2), FACE_POINT_COLOUR)
+    return image
+
+
+def read_pose(image: Image.Image, *, tolerance: int = 8) -> Keypoints:
+    """Body keypoints read back from a skeleton picture by their joints' unique colours.
+
+    Coordinates are normalised to the picture (aspect = width / height); a joint whose colour is
+    not found is returned not visible. Hands are not read back, and where hand points are drawn
+    (blue) the left knee, which shares their colour, is unreliable.
+    """
+    pixels = np.asarray(image.convert("RGB")).astype(np.int16)
+    height, width = pixels.shape[:2]
+    body = []
+    for colour in COLOURS:
+        hit = np.all(np.abs(pixels - np.array(colour)) <= tolerance, axis=-1)
+        ys, xs = np.nonzero(hit)
+        if len(xs) == 0:
+            body.append((0.0, 0.0, 0.0))
+        else:
+            body.append((float(xs.mean()) / width, float(ys.mean()) / height, 1.0))
+    return Keypoints(body=tuple(body), aspect=width / height)
+
+
+def _visible_points(keypoints: Keypoints) -> list[tuple[float, float]]:
+    pts = [(x, y) for x, y, v in keypoints.body if v > 0]
+    for hand in keypoints.hands or ():
+        pts += [(x, y) for x, y, v in hand if v > 0]
+    pts += [(x, y) for x, y, v in keypoints.face or () if v > 0]
+    return pts
+
+
+def _ellipse_polygon(x0: float, y0: float, x1: float, y1: float, half_width: float) -> list[tuple[float, float]]:
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    half_len = math.hypot(x1 - x0, y1 - y0) / 2
+    angle = math.atan2(y1 - y0, x1 - x0)
+    ca, sa = math.cos(angle), math.sin(angle)
+    pts = []
+    for k in range(36):
+        t = 2 * math.pi * k / 36
+        ex, ey = half_len * math.cos(t), half_width * math.sin(t)
+        pts.append((cx + ex * ca - ey * sa, cy + ex * sa + ey * ca))
+    return pts
+
+
+def _disc(draw: ImageDraw.ImageDraw, x: float, y: float, radius: float, colour: tuple[int, int, int]) -> None:
+    draw.ellipse([x - radius, y - radius, x + radius, y + radius], fill=colour)
