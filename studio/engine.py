@@ -1,0 +1,45 @@
+"""Which generation engine this studio runs: its settings turned into ``EngineOptions``.
+
+The web process (avatars from words) and the worker (pose batches) both come through here,
+so they load a preset with the same options and share one cached engine per process.
+``pipelines`` is imported lazily: importing this module does not load torch.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING
+
+from studio.context import Studio
+from studio.settings import Settings
+
+if TYPE_CHECKING:
+    from pipelines.generation import PoseEngine
+    from pipelines.loading import EngineOptions
+
+_TRUE = ("1", "true", "yes", "on")
+
+
+def engine_options(settings: Settings) -> "EngineOptions":
+    from pipelines.loading import EngineOptions
+
+    return EngineOptions(
+        models_dir=settings.models_dir,
+        device=settings.device,
+        dtype=settings.dtype,
+        cpu_offload=settings.cpu_offload,
+        vae_slicing=settings.vae_slicing,
+        vae_tiling=settings.vae_tiling,
+        # huggingface-hub reads the same variable; passing it on makes a missing model fail at
+        # once with a clear message instead of waiting on a network that is not there.
+        offline=os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in _TRUE,
+    )
+
+
+def engine_for(studio: Studio, preset_key: str | None = None) -> "PoseEngine":
+    """The loaded engine for ``preset_key`` (default: the studio's STUDIO_PRESET), loaded once
+    per process and options. Raises ``pipelines.loading.ModelUnavailableError`` when the
+    preset's models are not on this machine and cannot be downloaded."""
+    from pipelines.loading import get_engine
+
+    return get_engine(preset_key or studio.settings.preset, engine_options(studio.settings))

@@ -1,0 +1,372 @@
+"""Avatar projects and avatars, on SQLite and PostgreSQL: ownership, charges once, refunds, files."""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from sqlmodel import select
+
+from studio.db.tables import Avatar, AvatarUsage, CreditLedger, Generation
+from studio.media import MediaStore
+from studio.services import avatars, credits, users
+from studio.services.avatars import AvatarGenerationFailed
+from studio.services.errors import InsufficientCredits, InvalidInput, NotFound
+
+PERSONA = {"name": "Amira", "age": 27, "personality": "warm, composed", "background": "Runs a fashion label"}
+ATTRIBUTES = {"gender": "woman", "age_range": "25-34", "hair_style": "covered by a hijab", "eye_colour": "dark brown",
+              "style": "pastel hijab"}
+
+
+def user(studio, name="ana", starter=100) -> int:
+    return users.get_or_create(studio.db, name=name, starter_credits=starter).id
+
+
+def photo(tmp_path, name="me.jpg", size=(300, 400)) -> Path:
+    path = tmp_path / name
+    exif = Image.Exif()
+    exif[0x010F] = "SecretCam"
+    Image.new("RGB", size, (200, 150, 120)).save(path, format="JPEG", exif=exif)
+    return path
+
+
+def media_files(studio, user_id, kind) -> list[Path]:
+    folder = Path(studio.settings.media_dir) / f"u{user_id}" / kind
+    return sorted(p for p in folder.glob("*") if p.is_file()) if folder.is_dir() else []
+
+
+def ledger(studio, user_id, kind=None) -> list[CreditLedger]:
+    with studio.db.session() as s:
+        rows = s.exec(select(CreditLedger).where(CreditLedger.user_id == user_id).order_by(CreditLedger.id)).all()
+    return [r for r in rows if kind is None or r.kind == kind]
+
+
+# projects ------------------------------------------------------------------------------
+
+def test_projects_are_listed_with_their_avatar_counts(studio, tmp_path):
+    ana = user(studio)
+    shop = avatars.create_project(studio.db, user_id=ana, name="  Summer   shop ", description="catalogue")
+    empty = avatars.create_project(studio.db, user_id=ana, name="Empty")
+    first = avatars.create_from_upload(studio, user_id=ana, project_id=shop.id, name="A", file_path=photo(tmp_path))
+    second = avatars.create_from_upload(studio, user_id=ana, project_id=shop.id, name="B", file_path=photo(tmp_path))
+    listed = {p.name: p for p in avatars.list_projects(studio.db, user_id=ana)}
+    assert set(listed) == {"Summer shop", "Empty"}
+    assert listed["Summer shop"].avatar_count == 2 and listed["Empty"].avatar_count == 0
+    assert listed["Summer shop"].cover_thumbnail in (first.thumbnail_path, second.thumbnail_path)
+    renamed = avatars.rename_project(studio.db, user_id=ana, project_id=empty.id, name="Winter")
+    assert avatars.get_project(studio.db, user_id=ana, project_id=empty.id).name == renamed.name == "Winter"
+    with pytest.raises(InvalidInput, match="give the project a name"):
+        avatars.create_project(studio.db, user_id=ana, name="   ")
+    with pytest.raises(InvalidInput, match="keep it to 120"):
+        avatars.rename_project(studio.db, user_id=ana, project_id=empty.id, name="x" * 121)
+
+
+def test_another_creator_cannot_see_change_or_delete_my_things(studio, tmp_path):
+    ana, ben = user(studio, "ana"), user(studio, "ben")
+    project = avatars.create_project(studio.db, user_id=ana, name="Mine")
+    avatar = avatars.create_from_upload(studio, user_id=ana, project_id=project.id, name="Me", file_path=photo(tmp_path))
+    attempts = [
+        lambda: avatars.get_project(studio.db, user_id=ben, project_id=project.id),
+        lambda: avatars.rename_project(studio.db, user_id=ben, project_id=project.id, name="Stolen"),
+        lambda: avatars.delete_project(studio, user_id=ben, project_id=project.id),
+        lambda: avatars.list_avatars(studio.db, user_id=ben, project_id=project.id),
+        lambda: avatars.get_avatar(studio.db, user_id=ben, avatar_id=avatar.id),
+        lambda: avatars.update_avatar(studio.db, user_id=ben, avatar_id=avatar.id, name="Stolen"),
+        lambda: avatars.delete_avatar(studio, user_id=ben, avatar_id=avatar.id),
+        lambda: avatars.create_from_upload(studio, user_id=ben, project_id=project.id, name="X",
+                                           file_path=photo(tmp_path, "x.jpg")),
+    ]
+    for attempt in attempts:
+        with pytest.raises(NotFound, match="not found"):
+            attempt()
+    # unknown ids read exactly like foreign ones
+    with pytest.raises(NotFound, match="^avatar not found$"):
+        avatars.get_avatar(studio.db, user_id=ben, avatar_id=999999)
+    with pytest.raises(NotFound, match="^avatar not found$"):
+        avatars.get_avatar(studio.db, user_id=ben, avatar_id=avatar.id)
+    assert avatars.list_avatars(studio.db, user_id=ben) == []
+    assert avatars.list_projects(studio.db, user_id=ben) == []
+    assert avatars.get_avatar(studio.db, user_id=ana, avatar_id=avatar.id).name == "Me"
+    assert avatars.get_project(studio.db, user_id=ana, project_id=project.id).name == "Mine"
+    assert media_files(studio, ben, "avatars") == []
+    assert credits.balance(studio.db, user_id=ben) == 100
+
+
+def test_deleting_a_project_removes_its_avatars_and_files_but_keeps_generations(studio, tmp_path):
+    ana = user(studio)
+    project = avatars.create_project(studio.db, user_id=ana, name="Gone soon")
+    keep = avatars.create_project(studio.db, user_id=ana, name="Stays")
+    doomed = [avatars.create_from_upload(studio, user_id=ana, project_id=project.id, name=f"A{i}",
+                                         file_path=photo(tmp_path)) for i in range(2)]
+    kept = avatars.create_from_upload(studio, user_id=ana, project_id=keep.id, name="K", file_path=photo(tmp_path))
+    with studio.db.session() as s:
+        generation = Generation(user_id=ana, avatar_id=doomed[0].id, preset_key="tiny", submission_key="g1")
+        s.add(generation)
+        s.flush()
+        avatars.record_usage(s, avatar_id=doomed[0].id, user_id=ana, generation_id=generation.id, poses=3)
+    assert len(media_files(studio, ana, "avatars")) == 6
+    assert avatars.delete_project(studio, user_id=ana, project_id=project.id) == 2
+    media = MediaStore(studio.settings.media_dir)
+    for a in doomed:
+        assert not media.absolute(a.image_path).exists() and not media.absolute(a.thumbnail_path).exists()
+    assert media.absolute(kept.image_path).exists()
+    assert [a.id for a in avatars.list_avatars(studio.db, user_id=ana)] == [kept.id]
+    with pytest.raises(NotFound):
+        avatars.get_project(studio.db, user_id=ana, project_id=project.id)
+    with studio.db.session() as s:
+        assert s.get(Generation, generation.id).avatar_id is None
+        assert s.exec(select(AvatarUsage)).all() == []
+
+
+# avatar from a photo -------------------------------------------------------------------
+
+def test_upload_stores_a_clean_picture_and_thumbnail_and_charges_the_catalog_price(studio, tmp_path):
+    ana = user(studio)
+    project = avatars.create_project(studio.db, user_id=ana, name="P")
+    avatar = avatars.create_from_upload(studio, user_id=ana, project_id=project.id, name="Me",
+                                        file_path=photo(tmp_path, size=(320, 480)))
+    assert avatar.source == "uploaded" and avatar.project_id == project.id
+    media = MediaStore(studio.settings.media_dir)
+    stored = Image.open(media.absolute(avatar.image_path))
+    assert stored.format == "PNG" and stored.size == (320, 480)
+    assert b"SecretCam" not in media.absolute(avatar.image_path).read_bytes()
+    assert max(Image.open(media.absolute(avatar.thumbnail_path)).size) <= 320
+    assert avatar.image_path.startswith(f"u{ana}/avatars/")
+    assert credits.balance(studio.db, user_id=ana) == 98
+    (charge,) = ledger(studio, ana, "charge")
+    assert charge.amount == -2 and charge.meta["avatar_id"] == avatar.id
+
+
+def test_the_same_submission_twice_charges_once_and_gives_the_same_avatar(studio, tmp_path):
+    ana = user(studio)
+    project = avatars.create_project(studio.db, user_id=ana, name="P")
+    first = avatars.create_from_upload(studio, user_id=ana, project_id=project.id, name="Me",
+                                       file_path=photo(tmp_path), submission_key="click-1")
+    again = avatars.create_from_upload(studio, user_id=ana, project_id=project.id, name="Me",
+                                       file_path=photo(tmp_path), submission_key="click-1")
+    assert again.id == first.id
+    assert len(ledger(studio, ana, "charge")) == 1
+    assert credits.balance(studio.db, user_id=ana) == 98
+    assert len(avatars.list_avatars(studio.db, user_id=ana)) == 1
+    assert len(media_files(studio, ana, "avatars")) == 2
+    other = avatars.create_from_upload(studio, user_id=ana, project_id=project.id, name="Me",
+                                       file_path=photo(tmp_path), submission_key="click-2")
+    assert other.id != first.id and credits.balance(studio.db, user_id=ana) == 96
+
+
+def test_simultaneous_double_submission_makes_one_avatar(studio, tmp_path):
+    ana = user(studio)
+    project = avatars.create_project(studio.db, user_id=ana, name="P")
+    path = photo(tmp_path)
+    barrier, made, errors = threading.Barrier(3), [], []
+
+    def submit():
+        try:
+            barrier.wait()
+            made.append(avatars.create_from_upload(studio, user_id=ana, project_id=project.id, name="Me",
+                                                   file_path=path, submission_key="same").id)
+        except BaseException as exc:  # surfaced below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=submit) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert len(set(made)) == 1
+    assert len(avatars.list_avatars(studio.db, user_id=ana)) == 1
+    assert credits.balance(studio.db, user_id=ana) == 98
+    assert len(media_files(studio, ana, "avatars")) == 2  # the losers' files were removed
+
+
+def test_a_refused_upload_costs_nothing_and_leaves_no_file(studio, tmp_path):
+    ana = user(studio)
+    project = avatars.create_project(studio.db, user_id=ana, name="P")
+    with pytest.raises(InvalidInput, match="the photo is 120x90 px; it must be at least 256 px on each side"):
+        avatars.create_from_upload(studio, user_id=ana, project_id=project.id, name="Tiny",
+                                   file_path=photo(tmp_path, size=(120, 90)))
+    gif = tmp_path / "a.gif"
+    Image.new("P", (300, 300)).save(gif, format="GIF")
+    with pytest.raises(InvalidInput, match="this file is a GIF"):
+        avatars.create_from_upload(studio, user_id=ana, project_id=project.id, name="Gif", file_path=gif)
+    assert credits.balance(studio.db, user_id=ana) == 100
+    assert ledger(studio, ana, "charge") == []
+    assert media_files(studio, ana, "avatars") == []
+    assert avatars.list_avatars(studio.db, user_id=ana) == []
+
+
+def test_an_upload_without_enough_credits_keeps_nothing(studio, tmp_path):
+    poor = user(studio, "poor", starter=1)
+    project = avatars.create_project(studio.db, user_id=poor, name="P")
+    with pytest.raises(InsufficientCredits, match="costs 2 credits but your balance is 1"):
+        avatars.create_from_upload(studio, user_id=poor, project_id=project.id, name="Me", file_path=photo(tmp_path))
+    assert media_files(studio, poor, "avatars") == []
+    assert avatars.list_avatars(studio.db, user_id=poor) == []
+    assert credits.balance(studio.db, user_id=poor) == 1
+
+
+# editing, usage, shipped content -------------------------------------------------------
+
+def test_update_avatar_checks_each_field(studio, tmp_path):
+    ana = user(studio)
+    project = avatars.create_project(studio.db, user_id=ana, name="P")
+    other = avatars.create_project(studio.db, user_id=ana, name="Q")
+    avatar = avatars.create_from_upload(studio, user_id=ana, project_id=project.id, name="Me", file_path=photo(tmp_path))
+    updated = avatars.update_avatar(studio.db, user_id=ana, avatar_id=avatar.id, name="Amira", persona_age="27",
+                                    hair_colour="black", persona_background="  runs  a label ", project_id=other.id)
+    again = avatars.get_avatar(studio.db, user_id=ana, avatar_id=avatar.id)
+    assert (again.name, again.persona_age, again.hair_colour, again.persona_background, again.project_id) == \
+        ("Amira", 27, "black", "runs a label", other.id) == \
+        (updated.name, updated.persona_age, updated.hair_colour, updated.persona_background, updated.project_id)
+    for bad_age in (0, 121, "abc", 30.5, True):
+        with pytest.raises(InvalidInput, match="the age must be a whole number from 1 to 120"):
+            avatars.update_avatar(studio.db, user_id=ana, avatar_id=avatar.id, persona_age=bad_age)
+    with pytest.raises(InvalidInput, match="hair colour is 41 characters long; keep it to 40"):
+        avatars.update_avatar(studio.db, user_id=ana, avatar_id=avatar.id, hair_colour="x" * 41)
+    with pytest.raises(InvalidInput, match="cannot change image_path"):
+        avatars.update_avatar(studio.db, user_id=ana, avatar_id=avatar.id, image_path="u1/../../etc/passwd")
+    with pytest.raises(InvalidInput, match="give the avatar a name"):
+        avatars.update_avatar(studio.db, user_id=ana, avatar_id=avatar.id, name="")
+    assert avatars.get_avatar(studio.db, user_id=ana, avatar_id=avatar.id).persona_age == 27
+
+
+def test_delete_avatar_removes_its_files(studio, tmp_path):
+    ana = user(studio)
+    project = avatars.create_project(studio.db, user_id=ana, name="P")
+    avatar = avatars.create_from_upload(studio, user_id=ana, project_id=project.id, name="Me", file_path=photo(tmp_path))
+    avatars.delete_avatar(studio, user_id=ana, avatar_id=avatar.id)
+    assert media_files(studio, ana, "avatars") == []
+    with pytest.raises(NotFound):
+        avatars.get_avatar(studio.db, user_id=ana, avatar_id=avatar.id)
+
+
+def test_record_usage_counts_uses_and_refuses_foreign_avatars(studio, tmp_path):
+    ana, ben = user(studio, "ana"), user(studio, "ben")
+    project = avatars.create_project(studio.db, user_id=ana, name="P")
+    avatar = avatars.create_from_upload(studio, user_id=ana, project_id=project.id, name="Me", file_path=photo(tmp_path))
+    for poses in (3, 5):
+        with studio.db.session() as s:
+            avatars.record_usage(s, avatar_id=avatar.id, user_id=ana, generation_id=None, poses=poses)
+    with pytest.raises(NotFound), studio.db.session() as s:
+        avatars.record_usage(s, avatar_id=avatar.id, user_id=ben, generation_id=None, poses=1)
+    used = avatars.get_avatar(studio.db, user_id=ana, avatar_id=avatar.id)
+    assert used.usage_count == 2 and used.last_used_at is not None
+    with studio.db.session() as s:
+        assert sorted(u.poses for u in s.exec(select(AvatarUsage))) == [3, 5]
+
+
+def test_shipped_personas_and_presets_are_listed_in_order(studio):
+    personas = avatars.persona_examples(studio.db)
+    presets = avatars.avatar_presets(studio.db)
+    assert personas and presets
+    assert [p.sort for p in personas] == sorted(p.sort for p in personas)
+    assert [p.sort for p in presets] == sorted(p.sort for p in presets)
+    assert all(p.persona and p.attributes for p in presets)
+
+
+# avatar from words and from presets (tiny models) ---------------------------------------
+
+def test_preview_from_words_draws_different_candidates_and_charges_once(studio, tiny_engine):
+    ana = user(studio)
+    candidates = avatars.preview_from_words(studio, user_id=ana, persona=PERSONA, attributes=ATTRIBUTES, count=3,
+                                            seed=40, submission_key="w1")
+    assert [c.seed for c in candidates] == [40, 41, 42]
+    assert "woman" in candidates[0].prompt and "27 years old" in candidates[0].prompt
+    media = MediaStore(studio.settings.media_dir)
+    pictures = [Image.open(media.absolute(c.image_path)) for c in candidates]
+    assert all(p.size == (64, 64) for p in pictures)
+    assert len({p.tobytes() for p in pictures}) == 3
+    assert json.loads(pictures[0].text["parameters"])["seed"] == 40
+    again = avatars.preview_from_words(studio, user_id=ana, persona=PERSONA, attributes=ATTRIBUTES, count=3,
+                                       seed=40, submission_key="w1")
+    assert again == candidates
+    assert [e.amount for e in ledger(studio, ana, "charge")] == [-10]
+    assert credits.balance(studio.db, user_id=ana) == 90
+
+
+def test_an_edited_prompt_is_used_and_the_chosen_candidate_is_saved_for_free(studio, tiny_engine):
+    ana = user(studio)
+    project = avatars.create_project(studio.db, user_id=ana, name="P")
+    edited = "a woman in a red coat, portrait photo"
+    candidates = avatars.preview_from_words(studio, user_id=ana, persona=PERSONA, attributes=ATTRIBUTES,
+                                            prompt=edited, negative_prompt="blurry", count=2, submission_key="w2")
+    assert {c.prompt for c in candidates} == {edited} and candidates[0].negative_prompt == "blurry"
+    chosen = candidates[1]
+    kwargs = dict(user_id=ana, project_id=project.id, name="Amira", candidate_path=chosen.image_path,
+                  persona=PERSONA, attributes=ATTRIBUTES, prompt=chosen.prompt,
+                  negative_prompt=chosen.negative_prompt, seed=chosen.seed)
+    avatar = avatars.save_candidate(studio, **kwargs)
+    assert (avatar.source, avatar.prompt, avatar.seed, avatar.persona_name, avatar.persona_age, avatar.gender) == \
+        ("generated", edited, chosen.seed, "Amira", 27, "woman")
+    media = MediaStore(studio.settings.media_dir)
+    assert Image.open(media.absolute(avatar.image_path)).size == (64, 64)
+    assert media_files(studio, ana, "candidates") == []  # the unchosen one is gone too
+    assert avatars.save_candidate(studio, **kwargs).id == avatar.id  # a double click
+    assert credits.balance(studio.db, user_id=ana) == 90
+    ben = user(studio, "ben")
+    ben_project = avatars.create_project(studio.db, user_id=ben, name="B")
+    with pytest.raises(NotFound, match="candidate picture was not found"):
+        avatars.save_candidate(studio, **{**kwargs, "user_id": ben, "project_id": ben_project.id})
+
+
+def test_preview_input_is_checked_before_charging(studio):
+    ana = user(studio)
+    with pytest.raises(InvalidInput, match="the age must be a whole number from 1 to 120"):
+        avatars.preview_from_words(studio, user_id=ana, persona={**PERSONA, "age": 200}, attributes={},
+                                   submission_key="k")
+    with pytest.raises(InvalidInput, match="1 to 8 candidates"):
+        avatars.preview_from_words(studio, user_id=ana, persona=PERSONA, attributes={}, count=9, submission_key="k")
+    assert ledger(studio, ana, "charge") == []
+
+
+def test_preset_avatar_charges_8_and_uses_the_presets_seed(studio, tiny_engine):
+    ana = user(studio)
+    project = avatars.create_project(studio.db, user_id=ana, name="P")
+    preset = avatars.avatar_presets(studio.db)[0]
+    first = avatars.create_from_preset(studio, user_id=ana, project_id=project.id, preset_slug=preset.slug,
+                                       submission_key="p1")
+    assert (first.source, first.preset_slug, first.seed, first.name) == ("preset", preset.slug, preset.seed, preset.name)
+    assert first.persona_name == preset.persona["name"] and first.prompt
+    assert avatars.create_from_preset(studio, user_id=ana, project_id=project.id, preset_slug=preset.slug,
+                                      submission_key="p1").id == first.id
+    assert credits.balance(studio.db, user_id=ana) == 92
+    second = avatars.create_from_preset(studio, user_id=ana, project_id=project.id, preset_slug=preset.slug,
+                                        submission_key="p2")
+    media = MediaStore(studio.settings.media_dir)
+    assert Image.open(media.absolute(first.image_path)).tobytes() == \
+        Image.open(media.absolute(second.image_path)).tobytes()
+    assert credits.balance(studio.db, user_id=ana) == 84
+    with pytest.raises(NotFound, match="avatar preset 'nope' not found"):
+        avatars.create_from_preset(studio, user_id=ana, project_id=project.id, preset_slug="nope", submission_key="p3")
+
+
+class BrokenEngine:
+    def __init__(self):
+        from pipelines.presets import get_preset
+
+        self.preset = get_preset("tiny")
+
+    def generate_avatars(self, *args, **kwargs):
+        raise RuntimeError("CUDA out of memory")
+
+
+def test_a_failed_drawing_is_refunded_once(studio, monkeypatch):
+    monkeypatch.setattr(avatars, "engine_for", lambda studio, preset_key=None: BrokenEngine())
+    ana = user(studio)
+    project = avatars.create_project(studio.db, user_id=ana, name="P")
+    with pytest.raises(AvatarGenerationFailed, match="CUDA out of memory.*your 10 credits were refunded"):
+        avatars.preview_from_words(studio, user_id=ana, persona=PERSONA, attributes=ATTRIBUTES, submission_key="f1")
+    with pytest.raises(AvatarGenerationFailed, match="refunded"):  # the same click again: no second charge
+        avatars.preview_from_words(studio, user_id=ana, persona=PERSONA, attributes=ATTRIBUTES, submission_key="f1")
+    preset = avatars.avatar_presets(studio.db)[0]
+    with pytest.raises(AvatarGenerationFailed, match="your 8 credits were refunded"):
+        avatars.create_from_preset(studio, user_id=ana, project_id=project.id, preset_slug=preset.slug,
+                                   submission_key="f2")
+    assert credits.balance(studio.db, user_id=ana) == 100
+    assert sorted(e.amount for e in ledger(studio, ana) if e.kind in ("charge", "refund")) == [-10, -8, 8, 10]
+    assert media_files(studio, ana, "candidates") == [] and media_files(studio, ana, "avatars") == []
+    assert avatars.list_avatars(studio.db, user_id=ana) == []
