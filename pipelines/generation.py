@@ -8,6 +8,12 @@ next chunk runs. Cancel is checked at every step (``callback_on_step_end`` sets 
 ``_interrupt``); an interrupted chunk yields nothing and iteration ends, with ``run.cancelled``
 set. A chunk that fails is retried item by item so one bad item does not lose the others.
 
+With a refiner (SDXL ensemble of experts), one chunk is two calls: the pose pipeline denoises the
+first ``preset.refiner_start`` of the schedule and returns latents (``denoising_end``,
+``output_type="latent"``), the refiner finishes the same schedule from there (``denoising_start``)
+with the same per-image generators. Progress counts the steps of both stages as one run, and
+cancel works in either.
+
 Every call into the shared pipeline (which carries per-call state: the IP-Adapter scale, the
 scheduler's timesteps, ``_interrupt``) holds the engine's lock, so threads never interleave.
 torch is imported lazily: the dataclasses here are cheap to import.
@@ -68,6 +74,7 @@ class Progress:
     total_steps: int
     chunk_index: int  # 0-based
     chunks: int
+    stage: str = "base"  # "base" | "refiner"
 
 
 def plan_items(poses: Sequence[tuple[str, Keypoints]], params: GenerationParams) -> list[PoseItem]:
@@ -129,8 +136,9 @@ class _Call:
 class PoseEngine:
     """A loaded preset: the pose pipeline plus a text-to-image view sharing its components."""
 
-    def __init__(self, pipe: Any, preset: Preset, *, device: str, dtype: str):
+    def __init__(self, pipe: Any, preset: Preset, *, device: str, dtype: str, refiner: Any = None):
         self.pipe = pipe
+        self.refiner = refiner  # SDXL img2img pipeline sharing pipe's text_encoder_2 and VAE, or None
         self.preset = preset
         self.device = device
         self.dtype = dtype
@@ -205,35 +213,69 @@ class PoseEngine:
                 yield self._result(item, image, None, call, each)
 
     def _call_pipeline(self, chunk: Sequence[PoseItem], call: _Call, chunk_index: int) -> list[Image.Image]:
-        """One pipeline call for ``chunk``; raises _Interrupted when cancelled during it."""
+        """One pipeline call for ``chunk`` (two with a refiner); raises _Interrupted when cancelled."""
         import torch
 
         p = call.params
         controls = [render_pose(item.keypoints, p.width, p.height) for item in chunk]
         generators = [torch.Generator("cpu").manual_seed(item.seed) for item in chunk]
         keys = tuple(item.key for item in chunk)
+        split = self.preset.refiner_start if self.refiner is not None else None
         interrupted = False
 
-        def on_step_end(pipe, i, t, kwargs):
-            nonlocal interrupted
-            if call.on_progress:
-                call.on_progress(Progress(keys, i + 1, p.steps, chunk_index, call.chunks))
-            if call.should_cancel and call.should_cancel():
-                pipe._interrupt = True
-                interrupted = True
-            return kwargs
+        def on_step_end(stage: str, done_before: int, total: int):
+            def callback(pipe, i, t, kwargs):
+                nonlocal interrupted
+                if call.on_progress:
+                    call.on_progress(Progress(keys, done_before + i + 1, total, chunk_index, call.chunks, stage))
+                if call.should_cancel and call.should_cancel():
+                    pipe._interrupt = True
+                    interrupted = True
+                return kwargs
+            return callback
 
+        prompts = dict(prompt=[p.prompt] * len(chunk), negative_prompt=[p.negative_prompt] * len(chunk))
         with self._lock:
+            base_steps, refiner_steps = self.stage_steps(p.steps)
+            total = base_steps + refiner_steps
             self.pipe.set_ip_adapter_scale(p.identity_strength)
+            stage_two = {} if split is None else {"denoising_end": split, "output_type": "latent"}
             output = self.pipe(
-                prompt=[p.prompt] * len(chunk), negative_prompt=[p.negative_prompt] * len(chunk),
-                image=controls, ip_adapter_image=call.face, num_inference_steps=p.steps,
+                **prompts, image=controls, ip_adapter_image=call.face, num_inference_steps=p.steps,
                 guidance_scale=p.guidance, controlnet_conditioning_scale=p.pose_strength,
-                width=p.width, height=p.height, generator=generators, callback_on_step_end=on_step_end,
+                width=p.width, height=p.height, generator=generators,
+                callback_on_step_end=on_step_end("base", 0, total), **stage_two,
             )
+            if interrupted:
+                raise _Interrupted
+            if split is not None:
+                # The refiner has no IP-Adapter or ControlNet: pose and identity are set by the time
+                # it starts; it sharpens detail on the last, low-noise part of the schedule.
+                output = self.refiner(
+                    **prompts, image=output.images, num_inference_steps=p.steps, denoising_start=split,
+                    guidance_scale=p.guidance, generator=generators,
+                    callback_on_step_end=on_step_end("refiner", base_steps, total),
+                )
         if interrupted:
             raise _Interrupted
         return list(output.images)
+
+    def stage_steps(self, steps: int) -> tuple[int, int]:
+        """(base steps, refiner steps) a call with ``steps`` runs: diffusers' own split of the
+        schedule at ``refiner_start`` (timesteps >= the cutoff go to the base), from each stage's
+        scheduler config."""
+        if self.refiner is None:
+            return steps, 0
+        split = self.preset.refiner_start
+        base = _fresh_timesteps(self.pipe.scheduler, steps)
+        refine = _fresh_timesteps(self.refiner.scheduler, steps)
+        base_cutoff = round(self.pipe.scheduler.config.num_train_timesteps * (1 - split))
+        refine_cutoff = round(self.refiner.scheduler.config.num_train_timesteps * (1 - split))
+        base_n = int((base >= base_cutoff).sum())
+        refine_n = int((refine < refine_cutoff).sum())
+        if getattr(self.refiner.scheduler, "order", 1) == 2 and refine_n % 2 == 0:
+            refine_n += 1  # as StableDiffusionXLImg2ImgPipeline.get_timesteps does
+        return base_n, refine_n
 
     def _result(self, item: PoseItem, image, error, call: _Call, seconds: float) -> PoseResult:
         metadata = {**call.metadata, "pose": item.key, "seed": item.seed}
@@ -279,6 +321,14 @@ class PoseEngine:
     def generate_scene(self, prompt: str, seed: int, width: int, height: int) -> Image.Image:
         """A background picture with no people in it."""
         return self.generate_avatars(prompt, SCENE_NEGATIVE, seeds=[seed], width=width, height=height)[0]
+
+
+def _fresh_timesteps(scheduler, steps: int):
+    """The timesteps ``scheduler`` would use for ``steps``, from a copy (the pipeline's own is
+    stateful and belongs to the running call)."""
+    copy = scheduler.__class__.from_config(scheduler.config)
+    copy.set_timesteps(steps)
+    return copy.timesteps
 
 
 def _describe(exc: BaseException) -> str:

@@ -107,9 +107,10 @@ def load_engine(preset: Preset, options: EngineOptions) -> "PoseEngine":
     dtype = getattr(torch, dtype_name)
     offline = options.offline or os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes")
     if preset.local and preset.base_model.startswith("tiny/"):
-        from .tiny import build_tiny_models
+        from .tiny import build_tiny_models, build_tiny_xl_models
 
-        build_tiny_models(Path(options.models_dir) / "tiny")
+        build = build_tiny_xl_models if preset.family == "sdxl" else build_tiny_models
+        build(Path(options.models_dir) / "tiny")
     where = _source(preset, options)
     common: dict[str, Any] = {"dtype": dtype}
     if offline:
@@ -134,23 +135,44 @@ def load_engine(preset: Preset, options: EngineOptions) -> "PoseEngine":
     if preset.lora:
         _fuse_lora(pipe, preset, where, fetch, offline)
     pipe.scheduler = make_scheduler(preset.scheduler, pipe.scheduler.config)
-    return finish_engine(pipe, preset, options, device, dtype_name)
+    refiner = None
+    if preset.refiner:
+        refiner = fetch(preset.refiner, "refiner", lambda: load_refiner(pipe, where(preset.refiner), variant, common))
+        refiner.scheduler = make_scheduler(preset.scheduler, refiner.scheduler.config)
+    return finish_engine(pipe, preset, options, device, dtype_name, refiner=refiner)
 
 
-def finish_engine(pipe, preset: Preset, options: EngineOptions, device: str, dtype_name: str) -> "PoseEngine":
-    """Move ``pipe`` to its device, apply the memory options and wrap it in an engine."""
+def load_refiner(base, where: str, variant: str | None, common: dict[str, Any]):
+    """The SDXL refiner over the base's ``text_encoder_2``, ``tokenizer_2`` and VAE (passed in, so
+    from_pretrained loads only the refiner's own UNet and scheduler: no second copy in memory)."""
+    import diffusers
+
+    if base.__class__.__name__ not in ("StableDiffusionXLControlNetPipeline", "StableDiffusionXLPipeline"):
+        raise ValueError(f"a refiner needs an SDXL base pipeline, not {base.__class__.__name__}")
+    return diffusers.StableDiffusionXLImg2ImgPipeline.from_pretrained(
+        where, text_encoder_2=base.text_encoder_2, tokenizer_2=base.tokenizer_2, vae=base.vae,
+        text_encoder=None, tokenizer=None, variant=variant, **common)
+
+
+def finish_engine(pipe, preset: Preset, options: EngineOptions, device: str, dtype_name: str,
+                  refiner=None) -> "PoseEngine":
+    """Move ``pipe`` (and the refiner) to the device, apply the memory options, wrap them in an engine."""
     from .generation import PoseEngine
 
-    if options.cpu_offload and device != "cpu":
-        pipe.enable_model_cpu_offload(device=device)
-    elif device != "cpu":  # loaded on the CPU already
-        pipe.to(device)
+    stages = [pipe] if refiner is None else [pipe, refiner]
+    for stage in stages:
+        if options.cpu_offload and device != "cpu":
+            # Each pipeline puts its own hooks on the modules it uses; the shared text_encoder_2 and
+            # VAE end up with the refiner's, which still move them on and off the GPU as they run.
+            stage.enable_model_cpu_offload(device=device)
+        elif device != "cpu":  # loaded on the CPU already
+            stage.to(device)
+        stage.set_progress_bar_config(disable=True)
     if options.vae_slicing:
         pipe.vae.enable_slicing()
     if options.vae_tiling:
         pipe.vae.enable_tiling()
-    pipe.set_progress_bar_config(disable=True)
-    return PoseEngine(pipe, preset, device=device, dtype=dtype_name)
+    return PoseEngine(pipe, preset, device=device, dtype=dtype_name, refiner=refiner)
 
 
 def make_scheduler(name: str, config: Any):

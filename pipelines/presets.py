@@ -45,6 +45,12 @@ class Preset:
     description: str = ""
     local: bool = False  # ids are folders under EngineOptions.models_dir
     variant: str | None = None  # "fp16" weights where the repo has them (used only with fp16)
+    # SDXL only: a second-stage refiner (StableDiffusionXLImg2ImgPipeline sharing the base's
+    # text_encoder_2 and VAE). The base denoises the first ``refiner_start`` of the schedule and
+    # hands over latents; the refiner finishes the rest of the same ``steps`` schedule.
+    refiner: str | None = None
+    refiner_start: float = 0.8
+    internal: bool = False  # tests only: not listed, not offered in the studio
 
     @property
     def model_ids(self) -> dict[str, str]:
@@ -55,11 +61,18 @@ class Preset:
             ids["lora"] = self.lora
         if self.vae:
             ids["vae"] = self.vae
+        if self.refiner:
+            ids["refiner"] = self.refiner
         return ids
 
 
 _SD15 = "stable-diffusion-v1-5/stable-diffusion-v1-5"
 _OPENPOSE_SD15 = "lllyasviel/control_v11p_sd15_openpose"
+_SDXL = "stabilityai/stable-diffusion-xl-base-1.0"
+_OPENPOSE_SDXL = "xinsir/controlnet-openpose-sdxl-1.0"
+_SDXL_VAE = "madebyollin/sdxl-vae-fp16-fix"
+_SDXL_LICENCE = ("CreativeML OpenRAIL++-M (SDXL base); Apache-2.0 (xinsir ControlNet, IP-Adapter); "
+                 "MIT (VAE fix)")
 
 PRESETS: dict[str, Preset] = {
     p.key: p for p in (
@@ -70,7 +83,7 @@ PRESETS: dict[str, Preset] = {
             ip_adapter_weight="ip-adapter-plus-face_sd15.safetensors",
             scheduler="euler_a", steps=2, guidance=5.0, pose_strength=1.0, identity_strength=0.6,
             width=64, height=64, local=True, licence="random weights made by this project",
-            description="Random-weight models of the standard preset's classes: tests and offline demos. "
+            description="Random-weight models of the fast preset's classes: tests and offline demos. "
                         "Its pictures are noise.",
         ),
         Preset(
@@ -86,27 +99,42 @@ PRESETS: dict[str, Preset] = {
             description="SD 1.5 with the LCM-LoRA: about 6 steps a picture. Needs the `peft` package.",
         ),
         Preset(
-            key="standard", label="Standard", family="sd15",
-            base_model=_SD15, controlnet=_OPENPOSE_SD15,
-            ip_adapter_repo="h94/IP-Adapter", ip_adapter_subfolder="models",
-            ip_adapter_weight="ip-adapter-plus-face_sd15.safetensors",
-            scheduler="dpmpp_2m_karras", steps=25, guidance=7.0, pose_strength=1.0, identity_strength=0.6,
-            width=512, height=768, variant="fp16",
-            licence="CreativeML OpenRAIL-M (SD 1.5); OpenRAIL (ControlNet); Apache-2.0 (IP-Adapter)",
-            description="SD 1.5, OpenPose ControlNet 1.1 and IP-Adapter Plus Face, 25 steps.",
-        ),
-        Preset(
-            key="pro", label="Pro", family="sdxl",
-            base_model="stabilityai/stable-diffusion-xl-base-1.0",
-            controlnet="xinsir/controlnet-openpose-sdxl-1.0",
+            key="standard", label="Standard", family="sdxl",
+            base_model=_SDXL, controlnet=_OPENPOSE_SDXL,
             ip_adapter_repo="h94/IP-Adapter", ip_adapter_subfolder="sdxl_models",
             ip_adapter_weight="ip-adapter-plus-face_sdxl_vit-h.safetensors",
             image_encoder="models/image_encoder",  # the ViT-H encoder the *_vit-h SDXL adapters use
-            vae="madebyollin/sdxl-vae-fp16-fix",  # the stock SDXL VAE overflows in fp16
-            scheduler="dpmpp_2m_karras", steps=30, guidance=6.0, pose_strength=0.9, identity_strength=0.55,
+            vae=_SDXL_VAE,  # the stock SDXL VAE overflows in fp16
+            scheduler="dpmpp_2m_karras", steps=28, guidance=6.0, pose_strength=0.9, identity_strength=0.55,
             width=832, height=1216, variant="fp16",
-            licence="CreativeML OpenRAIL++-M (SDXL); Apache-2.0 (xinsir ControlNet, IP-Adapter); MIT (VAE fix)",
-            description="SDXL 1.0 at about 1 megapixel with an SDXL OpenPose ControlNet and IP-Adapter Plus Face.",
+            licence=_SDXL_LICENCE,
+            description="SDXL 1.0 at about 1 megapixel with an SDXL OpenPose ControlNet and IP-Adapter Plus Face, "
+                        "28 steps.",
+        ),
+        Preset(
+            key="pro", label="Pro", family="sdxl",
+            base_model=_SDXL, controlnet=_OPENPOSE_SDXL,
+            ip_adapter_repo="h94/IP-Adapter", ip_adapter_subfolder="sdxl_models",
+            ip_adapter_weight="ip-adapter-plus-face_sdxl_vit-h.safetensors",
+            image_encoder="models/image_encoder",
+            vae=_SDXL_VAE,
+            refiner="stabilityai/stable-diffusion-xl-refiner-1.0", refiner_start=0.8,
+            scheduler="dpmpp_2m_karras", steps=40, guidance=6.0, pose_strength=0.9, identity_strength=0.55,
+            width=832, height=1216, variant="fp16",
+            licence=_SDXL_LICENCE + "; CreativeML OpenRAIL++-M (SDXL refiner)",
+            description="The standard SDXL stack at 40 steps: the base model (pose + identity) runs the first 80% "
+                        "of the schedule, the SDXL refiner the last 20% for finer skin, hair and fabric.",
+        ),
+        Preset(
+            key="tiny-xl", label="Tiny SDXL (test)", family="sdxl",
+            base_model="tiny/sdxl", controlnet="tiny/controlnet-openpose-sdxl",
+            ip_adapter_repo="tiny/ip-adapter", ip_adapter_subfolder="sdxl_models",
+            ip_adapter_weight="ip-adapter-plus-face_sdxl_vit-h.safetensors",
+            image_encoder="models/image_encoder", refiner="tiny/sdxl-refiner", refiner_start=0.6,
+            scheduler="euler_a", steps=3, guidance=5.0, pose_strength=1.0, identity_strength=0.6,
+            width=64, height=64, local=True, internal=True, licence="random weights made by this project",
+            description="Random-weight models of the pro preset's classes (SDXL ControlNet, IP-Adapter, refiner): "
+                        "tests only.",
         ),
     )
 }
@@ -117,4 +145,9 @@ def get_preset(key: str) -> Preset:
         return PRESETS[key]
     except (KeyError, TypeError):
         raise UnknownPresetError(
-            f"unknown preset {key!r}; choose one of: {', '.join(PRESETS)}") from None
+            f"unknown preset {key!r}; choose one of: {', '.join(public_preset_keys())}") from None
+
+
+def public_preset_keys() -> list[str]:
+    """The presets a studio may offer (internal test presets left out)."""
+    return [key for key, preset in PRESETS.items() if not preset.internal]

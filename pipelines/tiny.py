@@ -8,6 +8,14 @@
     dest/ip-adapter/models/ip-adapter-plus-face_sd15.safetensors
     dest/ip-adapter/models/image_encoder/   CLIPVisionModelWithProjection - like h94/IP-Adapter
 
+``build_tiny_xl_models(dest)`` adds the SDXL side (for the internal ``tiny-xl`` preset), laid out
+like the pro preset's repos::
+
+    dest/sdxl/                     StableDiffusionXLPipeline layout (two text encoders) - like SDXL base
+    dest/sdxl-refiner/             StableDiffusionXLImg2ImgPipeline layout - like the SDXL refiner
+    dest/controlnet-openpose-sdxl/ ControlNetModel with text_time embeddings - like xinsir's
+    dest/ip-adapter/sdxl_models/ip-adapter-plus-face_sdxl_vit-h.safetensors  (uses models/image_encoder)
+
 so the engine loads them with exactly the calls it uses for the real models
 (``from_pretrained``, ``load_ip_adapter``). The IP-Adapter is the "plus" kind (a resampler fed
 with the image encoder's penultimate hidden states), as ip-adapter-plus-face is.
@@ -27,6 +35,8 @@ logger = logging.getLogger(__name__)
 TINY_SEED = 0
 TINY_VERSION = 1  # bump when the tiny layout changes, so stale folders are rebuilt
 IP_WEIGHT_NAME = "ip-adapter-plus-face_sd15.safetensors"
+TINY_XL_VERSION = 1
+IP_XL_WEIGHT_NAME = "ip-adapter-plus-face_sdxl_vit-h.safetensors"
 
 
 def build_tiny_models(dest_dir: str | Path) -> Path:
@@ -43,6 +53,93 @@ def build_tiny_models(dest_dir: str | Path) -> Path:
         _build(dest)
         marker.write_text(json.dumps({"version": TINY_VERSION, "seed": TINY_SEED}))
     return dest
+
+
+def build_tiny_xl_models(dest_dir: str | Path) -> Path:
+    """Write the tiny SDXL models (base, refiner, ControlNet, IP-Adapter) under ``dest_dir`` once."""
+    from filelock import FileLock
+
+    dest = Path(dest_dir)
+    build_tiny_models(dest)  # the shared image encoder lives in the SD 1.5 IP-Adapter folder
+    marker = dest / "tiny-xl-models.json"
+    with FileLock(str(dest / ".build-xl.lock")):
+        if marker.exists() and json.loads(marker.read_text()).get("version") == TINY_XL_VERSION:
+            return dest
+        logger.info("building tiny random-weight SDXL models in %s", dest)
+        _build_xl(dest)
+        marker.write_text(json.dumps({"version": TINY_XL_VERSION, "seed": TINY_SEED}))
+    return dest
+
+
+def _build_xl(dest: Path) -> None:
+    import torch
+    from diffusers import (AutoencoderKL, ControlNetModel, EulerAncestralDiscreteScheduler,
+                           StableDiffusionXLImg2ImgPipeline, StableDiffusionXLPipeline, UNet2DConditionModel)
+    from safetensors.torch import save_file
+    from transformers import CLIPTextConfig, CLIPTextModel, CLIPTextModelWithProjection
+
+    torch.manual_seed(TINY_SEED + 10)
+    # Same shapes as diffusers' own SDXL pipeline tests: 2 x 32-wide text encoders -> cross-attention 64;
+    # text_time conditioning = pooled (32) + 6 time ids x 8.
+    xl_blocks = dict(
+        block_out_channels=(32, 64), layers_per_block=1, attention_head_dim=(2, 4), use_linear_projection=True,
+        addition_embed_type="text_time", addition_time_embed_dim=8, transformer_layers_per_block=(1, 2),
+        norm_num_groups=32,
+    )
+    unet = UNet2DConditionModel(
+        sample_size=32, in_channels=4, out_channels=4, down_block_types=("DownBlock2D", "CrossAttnDownBlock2D"),
+        up_block_types=("CrossAttnUpBlock2D", "UpBlock2D"), cross_attention_dim=64,
+        projection_class_embeddings_input_dim=80, **xl_blocks,
+    )
+    vae = AutoencoderKL(
+        block_out_channels=(32, 64), in_channels=3, out_channels=3,
+        down_block_types=("DownEncoderBlock2D", "DownEncoderBlock2D"),
+        up_block_types=("UpDecoderBlock2D", "UpDecoderBlock2D"), latent_channels=4, norm_num_groups=32,
+    )
+    text_config = dict(bos_token_id=0, eos_token_id=2, pad_token_id=1, hidden_size=32, intermediate_size=37,
+                       layer_norm_eps=1e-05, num_attention_heads=4, num_hidden_layers=2, vocab_size=1000,
+                       max_position_embeddings=77, hidden_act="gelu", projection_dim=32)
+    text_encoder = CLIPTextModel(CLIPTextConfig(**text_config)).eval()
+    text_encoder_2 = CLIPTextModelWithProjection(CLIPTextConfig(**text_config)).eval()
+    tokenizer = _byte_level_tokenizer(dest / "_tokenizer_src")
+    scheduler = EulerAncestralDiscreteScheduler(
+        beta_start=0.00085, beta_end=0.012, beta_schedule="scaled_linear", num_train_timesteps=1000,
+    )
+    base = StableDiffusionXLPipeline(
+        vae=vae, text_encoder=text_encoder, text_encoder_2=text_encoder_2, tokenizer=tokenizer,
+        tokenizer_2=tokenizer, unet=unet, scheduler=scheduler, image_encoder=None, feature_extractor=None,
+        add_watermarker=False,
+    )
+    base.save_pretrained(dest / "sdxl")
+
+    torch.manual_seed(TINY_SEED + 11)
+    controlnet = ControlNetModel(
+        in_channels=4, down_block_types=("DownBlock2D", "CrossAttnDownBlock2D"), cross_attention_dim=64,
+        projection_class_embeddings_input_dim=80, conditioning_embedding_out_channels=(16, 32), **xl_blocks,
+    )
+    _randomise_zero_convs(controlnet)
+    controlnet.save_pretrained(dest / "controlnet-openpose-sdxl")
+
+    # The refiner conditions on text_encoder_2 only (cross-attention 32) and on an aesthetic score
+    # instead of the target size: pooled (32) + 5 time ids x 8 = 72.
+    torch.manual_seed(TINY_SEED + 12)
+    refiner_unet = UNet2DConditionModel(
+        sample_size=32, in_channels=4, out_channels=4, down_block_types=("DownBlock2D", "CrossAttnDownBlock2D"),
+        up_block_types=("CrossAttnUpBlock2D", "UpBlock2D"), cross_attention_dim=32,
+        projection_class_embeddings_input_dim=72, **xl_blocks,
+    )
+    refiner = StableDiffusionXLImg2ImgPipeline(
+        vae=vae, text_encoder=None, text_encoder_2=text_encoder_2, tokenizer=None, tokenizer_2=tokenizer,
+        unet=refiner_unet, scheduler=scheduler, image_encoder=None, feature_extractor=None,
+        requires_aesthetics_score=True, force_zeros_for_empty_prompt=False, add_watermarker=False,
+    )
+    refiner.save_pretrained(dest / "sdxl-refiner")
+    # The SDXL "vit-h" adapters read the SD 1.5 folder's image encoder (models/image_encoder), as here.
+    torch.manual_seed(TINY_SEED + 13)
+    state = ip_adapter_plus_state_dict(unet, image_embed_dim=32, num_queries=4, resampler_dim=32, std=0.3)
+    folder = dest / "ip-adapter" / "sdxl_models"
+    folder.mkdir(parents=True, exist_ok=True)
+    save_file({k: v.contiguous() for k, v in state.items()}, str(folder / IP_XL_WEIGHT_NAME))
 
 
 def _build(dest: Path) -> None:

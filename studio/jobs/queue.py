@@ -35,15 +35,24 @@ class JobQueue(Protocol):
 class InProcessJobQueue:
     backend = "in-process"
 
-    def __init__(self, run: Callable[[int], None], workers: int = 1):
+    def __init__(self, run: Callable[[int], None], workers: int = 1, *,
+                 sweep: Callable[[], Any] | None = None, sweep_interval_s: float = 60.0):
         self._run = run
         self._jobs: stdlib_queue.Queue[int | None] = stdlib_queue.Queue()
         self._queued: set[int] = set()
+        self._running: set[int] = set()
         self._lock = threading.Lock()
+        self._closed = threading.Event()
         self._threads = [threading.Thread(target=self._loop, name=f"studio-worker-{i}", daemon=True)
                          for i in range(workers)]
         for thread in self._threads:
             thread.start()
+        # Recovery on a timer: batches left queued or running by a previous process resume.
+        self._sweeper = None
+        if sweep is not None:
+            self._sweeper = threading.Thread(target=self._sweep_loop, args=(sweep, sweep_interval_s),
+                                             name="studio-recovery", daemon=True)
+            self._sweeper.start()
 
     def enqueue(self, generation_id: int) -> None:
         with self._lock:
@@ -59,10 +68,28 @@ class InProcessJobQueue:
                 return
             with self._lock:
                 self._queued.discard(generation_id)
+                self._running.add(generation_id)
             try:
                 self._run(generation_id)
             except Exception:  # a job must never kill the worker thread
                 log.exception("generation %s failed in the in-process worker", generation_id)
+            finally:
+                with self._lock:
+                    self._running.discard(generation_id)
+
+    def _sweep_loop(self, sweep: Callable[[], Any], interval: float) -> None:
+        while not self._closed.wait(interval if self._sweeper_ran else 1.0):
+            self._sweeper_ran = True
+            try:
+                sweep()
+            except Exception:  # the next sweep tries again
+                log.exception("recovery sweep failed")
+
+    _sweeper_ran = False
+
+    def has_job(self, generation_id: int) -> bool:
+        with self._lock:
+            return generation_id in self._queued or generation_id in self._running
 
     def pending(self) -> int:
         return self._jobs.qsize()
@@ -73,6 +100,7 @@ class InProcessJobQueue:
                 "problem": "" if alive else "The in-process worker has stopped: restart the studio."}
 
     def close(self) -> None:
+        self._closed.set()
         for _ in self._threads:
             self._jobs.put(None)
         for thread in self._threads:
@@ -95,6 +123,18 @@ class RQJobQueue:
         self.queue.enqueue(JOB_FUNCTION, generation_id, job_id=f"generation-{generation_id}",
                            job_timeout=self.job_timeout, result_ttl=3600, failure_ttl=7 * 86400)
 
+    def has_job(self, generation_id: int) -> bool:
+        """Whether the generation's job is waiting or running in Redis now."""
+        from rq.exceptions import NoSuchJobError
+        from rq.job import Job, JobStatus
+
+        try:
+            job = Job.fetch(f"generation-{generation_id}", connection=self.redis)
+            status = job.get_status(refresh=False)
+        except NoSuchJobError:
+            return False
+        return status in (JobStatus.QUEUED, JobStatus.STARTED, JobStatus.DEFERRED, JobStatus.SCHEDULED)
+
     def health(self) -> dict[str, Any]:
         from rq import Worker
 
@@ -116,6 +156,9 @@ class RQJobQueue:
 def make_queue(studio: "Studio") -> JobQueue:
     if studio.settings.redis_url:
         return RQJobQueue(studio.settings.redis_url)
+    from studio.jobs.recovery import recover
     from studio.jobs.tasks import run_generation_in
 
-    return InProcessJobQueue(lambda gid: run_generation_in(studio, gid), workers=studio.settings.inprocess_workers)
+    return InProcessJobQueue(lambda gid: run_generation_in(studio, gid), workers=studio.settings.inprocess_workers,
+                             sweep=lambda: recover(studio),
+                             sweep_interval_s=max(5.0, studio.settings.heartbeat_stale_s / 2))

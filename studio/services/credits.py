@@ -167,3 +167,12 @@ def set_unlimited(db: Database, *, user_id: int, active: bool, daily_quota: int 
         account.unlimited_expires_at = expires_at
         account.updated_at = utcnow()
         session.add(account)
+
+
+def catalog(db: Database, *, kind: str | None = None) -> list[ModelCatalog]:
+    """The enabled price list entries (of one kind), in display order."""
+    with db.session() as session:
+        query = select(ModelCatalog).where(ModelCatalog.enabled == True)  # noqa: E712
+        if kind:
+            query = query.where(ModelCatalog.kind == kind)
+        return list(session.exec(query.order_by(col(ModelCatalog.sort))))

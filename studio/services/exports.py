@@ -223,7 +223,8 @@ def encode(image: Image.Image, fmt: ExportFormat) -> bytes:
         _rgb(image).save(buffer, format="JPEG", quality=JPEG_QUALITY, optimize=True, progressive=True)
     else:
         options: dict[str, Any] = {"dpi": (fmt.dpi, fmt.dpi)} if fmt.dpi else {}
-        image.save(buffer, format="PNG", **options)
+        # Level 3 instead of Pillow's 6: an A4 print file took 6.3 s at 6, 2.2 s at 3, for 15% more bytes.
+        image.save(buffer, format="PNG", compress_level=3, **options)
     return buffer.getvalue()
 
 

@@ -17,6 +17,13 @@ CSS = """
 .studio-header {display:flex;justify-content:space-between;align-items:center;gap:12px;flex-wrap:wrap}
 .studio-title {font-size:1.5rem;font-weight:700}
 .studio-user {font-size:0.95rem;opacity:0.85}
+.studio-empty {padding:24px;text-align:center;opacity:.75}
+#batch-progress {padding:8px 0}
+.batch-bar {height:14px;background:#e5e7eb;border-radius:7px;overflow:hidden;margin:6px 0}
+.batch-bar-fill {height:100%;background:linear-gradient(90deg,#6366f1,#ec4899);transition:width .4s}
+.batch-counts {font-size:.9rem;opacity:.8}
+.batch-error {color:#b91c1c}
+@media (max-width: 640px) {.studio-title {font-size:1.2rem}}
 """
 
 
@@ -51,15 +58,19 @@ def header_html(request: gr.Request, profile: gr.OAuthProfile | None = None) -> 
 
 def build_ui(studio: Studio) -> gr.Blocks:
     from studio.ui import tabs
+    from studio.ui.common import Shared
 
     with gr.Blocks(title="Pose Studio", analytics_enabled=False) as demo:
         with gr.Row(elem_classes="studio-header"):
             gr.HTML("<div class='studio-title'>Pose Studio</div>")
-            user_box = gr.HTML()
+            user_box = gr.HTML(elem_id="studio-header-user")
             if oauth_enabled():
                 gr.LoginButton()
-        banner = gr.HTML()
-        tabs.render_all(studio, user_box)
-        demo.load(header_html, None, user_box, api_visibility="undocumented")
-        demo.load(lambda: banner_html(studio), None, banner, api_visibility="undocumented")
+        banner = gr.HTML(elem_id="studio-banner")
+        shared = Shared(user_box=user_box, selected_poses=gr.State([]))
+        tabs.render_all(studio, shared)
+        demo.load(header_html, None, user_box, api_visibility="private")
+        demo.load(lambda: banner_html(studio), None, banner, api_visibility="private")
+        for hook in shared.on_load:
+            hook(demo)
     return demo

@@ -7,14 +7,16 @@ import importlib
 import gradio as gr
 
 from studio.context import Studio
+from studio.ui.common import Shared
 
-TAB_MODULES = ()  # filled as the tab modules land: avatar, gallery, batch, history, credits, admin
+TAB_MODULES = ("avatar_tab", "gallery_tab", "batch_tab", "history_tab", "credits_tab", "admin_tab")
 
 
-def render_all(studio: Studio, user_box: gr.HTML) -> None:
-    if not TAB_MODULES:
-        gr.Markdown("Pose Studio is starting up: no tabs are installed yet.")
-        return
-    with gr.Tabs():
+def render_all(studio: Studio, shared: Shared) -> None:
+    with gr.Tabs(elem_id="studio-tabs") as tabs_box:
+        shared.components["tabs"] = tabs_box
         for name in TAB_MODULES:
-            importlib.import_module(f"studio.ui.{name}").render(studio, user_box)
+            importlib.import_module(f"studio.ui.{name}").render(studio, shared)
+    from studio.ui import api
+
+    api.render()  # outside gr.Tabs: a Tabs block holds only tabs

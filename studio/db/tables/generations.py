@@ -1,4 +1,4 @@
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -33,11 +33,15 @@ class Generation(SQLModel, table=True):
     credits_charged: int = Field(default=0)
     credits_refunded: int = Field(default=0)
     quota_charged: int = Field(default=0)  # poses paid from the unlimited tier's quota
+    quota_day: date | None = Field(default=None)  # the UTC day that quota was taken from
     price_per_item: int = Field(default=0)
     attempts: int = Field(default=0)
     cancel_requested: bool = Field(default=False)
     error: str = Field(default="", sa_type=sa.String(1000))
     heartbeat_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The step of the chunk in flight, written by the worker so any process can show it.
+    current_step: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    current_total_steps: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     started_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
@@ -69,5 +73,7 @@ class GenerationItem(SQLModel, table=True):
     seconds: float | None = Field(default=None)
     error: str = Field(default="", sa_type=sa.String(1000))
     favourite: bool = Field(default=False)
+    # Set in the same transaction as the refund of a failed or cancelled item: once per item.
+    refunded: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
