@@ -1,0 +1,163 @@
+"""Batch overhead: a batch of 8 poses on the tiny preset through the studio (queue + worker +
+database + files) against the bare engine on the same items; exports timed apart.
+
+    python benchmarks/batch.py            # in-process queue; RQ too when TEST_REDIS_URL or REDIS_URL is set
+
+Prints a table, then one JSON line: studio_over_engine_inprocess, studio_over_engine_rq,
+first_progress_s (submit -> first progress visible in the database), export ms per image per format.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+POSES = 8
+REPEATS = 5
+
+
+def main() -> None:
+    import logging
+
+    logging.basicConfig(level=logging.WARNING)
+    from pipelines.generation import PoseItem
+    from pipelines.keypoints import Keypoints
+    from pipelines.params import GenerationParams
+    from pipelines.tiny import build_tiny_models
+    from studio.context import Studio, configure
+    from studio.engine import engine_for
+    from studio.jobs.queue import InProcessJobQueue, RQJobQueue
+    from studio.jobs.tasks import run_generation_in
+    from studio.services import generations
+    from studio.settings import load_settings
+    from studio.startup import prepare_database
+    from tests.jobs.conftest import Batches
+
+    root = Path(tempfile.mkdtemp(prefix="pose-studio-bench-"))
+    build_tiny_models(root / "data" / "models" / "tiny")
+    settings = load_settings(STUDIO_DATA_DIR=str(root / "data"), DATABASE_URL=f"sqlite:///{root / 'bench.db'}",
+                             STUDIO_PRESET="tiny", REDIS_URL=None)
+    settings.check_data_dir()
+    studio = Studio(settings=settings, db=prepare_database(settings))
+    configure(studio)
+    batches = Batches(studio)
+    uid = batches.user("bench", balance=1_000_000)
+    avatar_id = batches.avatar(uid)
+    pose_ids = batches.poses(POSES)
+    engine = engine_for(studio, "tiny")
+    params = GenerationParams(prompt="a portrait", seed=11).resolved(engine.preset)
+
+    from PIL import Image
+    from studio.media import MediaStore
+
+    media = MediaStore(settings.media_dir)
+    with studio.db.session() as session:
+        from studio.db.tables import Avatar, Pose
+
+        avatar_image = Image.open(media.absolute(session.get(Avatar, avatar_id).image_path)).convert("RGB")
+        items = [PoseItem(str(i), Keypoints.from_json(session.get(Pose, pid).keypoints), generations.item_seed(11, i, 0))
+                 for i, pid in enumerate(pose_ids)]
+
+    def bare() -> float:
+        started = time.perf_counter()
+        results = list(engine.generate_poses(avatar_image, items, params, batch_size=settings.batch_size))
+        assert all(r.ok for r in results)
+        return time.perf_counter() - started
+
+    def through_studio(run_queue) -> tuple[float, float]:
+        g = batches.submit(uid, avatar_id, pose_ids)  # enqueues on studio.queue
+        started = time.perf_counter()
+        first = None
+        run_queue()
+        while True:
+            p = generations.progress(studio.db, user_id=uid, generation_id=g.id)
+            if first is None and (p.step or p.done):
+                first = time.perf_counter() - started
+            if p.finished:
+                break
+            time.sleep(0.02)  # a UI polls far less often; this only finds the first progress
+        assert p.status == "completed", p
+        return time.perf_counter() - started, first if first is not None else float("nan")
+
+    bare()  # warm up: first call pays for lazy initialisation
+    engine_s, inproc_s, rq_s, first_s = [], [], [], []
+    inprocess = InProcessJobQueue(lambda gid: run_generation_in(studio, gid), workers=1)
+    redis_url = os.environ.get("TEST_REDIS_URL") or os.environ.get("REDIS_URL")
+    rq = None
+    if redis_url:
+        from studio.jobs.worker_process import StudioWorker
+
+        rq = RQJobQueue(redis_url)
+        rq.queue.empty()
+
+        def drain():
+            StudioWorker([rq.queue], connection=rq.redis).work(burst=True, with_scheduler=False)
+
+    # Interleaved, so load from other processes on this machine hits every path alike; the
+    # minimum of each is the least disturbed run. Each studio run is timed from just before
+    # submit (it counts too) to "completed" in the database.
+    for _ in range(REPEATS):
+        engine_s.append(bare())
+        studio.queue = inprocess
+        t0 = time.perf_counter()
+        _, first = through_studio(lambda: None)
+        inproc_s.append(time.perf_counter() - t0)
+        first_s.append(first)
+        if rq is not None:
+            studio.queue = rq
+            t0 = time.perf_counter()
+            through_studio(drain)
+            rq_s.append(time.perf_counter() - t0)
+    inprocess.close()
+
+    export_ms = export_timings(media, uid)
+    engine_min = min(engine_s)
+    rows = [("bare engine, 8 poses", engine_s), ("studio in-process", inproc_s)]
+    if rq_s:
+        rows.append(("studio RQ (SimpleWorker)", rq_s))
+    print(f"{'path':32} {'min s':>8} {'median s':>9} {'ratio(min)':>11}")
+    for name, runs in rows:
+        print(f"{name:32} {min(runs):8.3f} {statistics.median(runs):9.3f} {min(runs) / engine_min:11.2f}")
+    print(f"{'first progress (in-process)':32} {min(first_s):8.3f} {statistics.median(first_s):9.3f}")
+    print("exports, ms per image:")
+    for key, ms in export_ms.items():
+        print(f"  {key:22} {ms:8.1f}")
+    print(json.dumps({
+        "studio_over_engine_inprocess": round(min(inproc_s) / engine_min, 3),
+        "studio_over_engine_rq": round(min(rq_s) / engine_min, 3) if rq_s else None,
+        "first_progress_s": round(statistics.median(first_s), 3),
+        "engine_s": round(engine_min, 3),
+        "export_ms_per_image": {k: round(v, 1) for k, v in export_ms.items()},
+    }))
+
+
+def export_timings(media, user_id: int) -> dict[str, float]:
+    import numpy as np
+    from PIL import Image
+
+    from studio.services.exports import EXPORT_FORMATS, save_exports
+
+    keypoints = {"aspect": 1.0, "body": [[0.5, 0.1 + 0.04 * i, 1] for i in range(18)]}
+    images = [Image.fromarray((np.random.RandomState(i).rand(64, 64, 3) * 255).astype("uint8")) for i in range(3)]
+    out = {}
+    for key in EXPORT_FORMATS:
+        started = time.perf_counter()
+        for image in images:
+            paths = save_exports(media, user_id=user_id, image=image, keypoints_json=keypoints, format_keys=[key])
+            media.delete(*paths.values())
+        out[key] = (time.perf_counter() - started) / len(images) * 1000
+    return out
+
+
+if __name__ == "__main__":
+    main()

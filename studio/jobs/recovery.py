@@ -1,0 +1,87 @@
+"""Recovery: nothing stays stuck, nothing runs twice, nothing is charged or refunded twice.
+
+- A running generation whose heartbeat is stale (its worker died) goes back to queued and is
+  enqueued; the next claim resumes it from its pending items.
+- A queued generation that never reached the queue (enqueue failed, or the in-process queue
+  died with its web process) is enqueued.
+- After ``max_attempts`` claims, or with a cancel requested, its remaining items fail (or are
+  cancelled) and are refunded, once each (``batch_pricing.settle``).
+
+Run by ``python -m studio recover``, by the worker process between jobs, and by the
+in-process queue's sweep thread. Every step is a conditional update, so sweeps may overlap.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import select
+
+from studio.context import Studio
+from studio.db.tables import Generation
+from studio.db.types import utcnow
+from studio.enums import GenerationStatus, ItemStatus
+from studio.services import batch_pricing
+
+log = logging.getLogger(__name__)
+
+QUEUED_GRACE_S = 10  # a batch just submitted is enqueued by submit itself
+
+
+def recover(studio: Studio, *, now: datetime | None = None, queued_grace_s: float = QUEUED_GRACE_S) -> dict[str, Any]:
+    s = studio.settings
+    now = now or utcnow()
+    stale = now - timedelta(seconds=s.heartbeat_stale_s)
+    report: dict[str, list[int]] = {"requeued": [], "enqueued": [], "gave_up": [], "cancelled": []}
+    with studio.db.session() as session:
+        dead = session.exec(select(Generation).where(
+            Generation.status == GenerationStatus.running.value,
+            sa.or_(Generation.heartbeat_at.is_(None), Generation.heartbeat_at < stale))).all()
+    for g in dead:
+        with studio.db.session() as session:
+            if g.cancel_requested or g.attempts >= s.max_attempts:
+                _finish(session, g, report)
+                continue
+            moved = session.execute(
+                sa.update(Generation)
+                .where(Generation.id == g.id, Generation.status == GenerationStatus.running.value,
+                       sa.or_(Generation.heartbeat_at.is_(None), Generation.heartbeat_at < stale))
+                .values(status=GenerationStatus.queued.value, current_step=0, current_total_steps=0)).rowcount
+            if moved:
+                report["requeued"].append(g.id)
+    with studio.db.session() as session:
+        waiting = session.exec(select(Generation).where(
+            Generation.status == GenerationStatus.queued.value,
+            sa.or_(Generation.created_at < now - timedelta(seconds=queued_grace_s),
+                   Generation.id.in_(report["requeued"] or [-1])))).all()
+    for g in waiting:
+        if g.cancel_requested or g.attempts >= s.max_attempts:
+            with studio.db.session() as session:
+                _finish(session, g, report)
+            continue
+        if studio.queue is None:
+            continue
+        has_job = getattr(studio.queue, "has_job", None)
+        if g.id not in report["requeued"] and has_job is not None and has_job(g.id):
+            continue
+        try:
+            studio.queue.enqueue(g.id)
+            report["enqueued"].append(g.id)
+        except Exception:
+            log.exception("recovery could not enqueue generation %s", g.id)
+    if any(report.values()):
+        log.info("recovery: %s", report)
+    return report
+
+
+def _finish(session, g: Generation, report: dict[str, list[int]]) -> None:
+    if g.cancel_requested:
+        batch_pricing.settle(session, g.id, leftover=ItemStatus.cancelled, cancelled=True, reason="cancelled")
+        report["cancelled"].append(g.id)
+    else:
+        batch_pricing.settle(session, g.id, leftover=ItemStatus.failed,
+                             reason=f"gave up after {g.attempts} attempts (the worker stopped each time)")
+        report["gave_up"].append(g.id)

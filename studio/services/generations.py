@@ -1,0 +1,383 @@
+"""Generations (batches): estimate, submit, follow, cancel, delete, re-run.
+
+Submit follows DESIGN.md section 4: one transaction creates the generation and its items and
+charges under the client's submission key, so a double click finds the first batch and pays
+once; only after commit is the id enqueued (a failed enqueue leaves the row queued, and
+recovery picks it up). Every read and change is scoped by the user: another user's id is
+"not found", never "forbidden", so ids reveal nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from pipelines.params import GenerationParams, ParamsError
+from studio.context import Studio
+from studio.db.engine import Database
+from studio.db.tables import Avatar, Generation, GenerationItem, Pose
+from studio.enums import GenerationStatus, ItemStatus
+from studio.media import MediaStore
+from studio.services import batch_pricing
+from studio.services.errors import InvalidInput, NotFound
+
+log = logging.getLogger(__name__)
+
+MAX_POSES = 200
+MAX_VARIATIONS = 10
+MAX_ITEMS = 500
+ACTIVE = (GenerationStatus.queued.value, GenerationStatus.running.value)
+
+
+@dataclass(frozen=True)
+class Estimate:
+    items: int
+    price_per_item: int
+    background_per_item: int
+    total: int
+    balance: int
+    uses_quota: bool
+    quota_left: int | None
+    affordable: bool
+    message: str
+
+
+@dataclass(frozen=True)
+class SubmitRequest:
+    avatar_id: int
+    pose_ids: tuple[int, ...]
+    variations: int
+    preset_key: str
+    params: GenerationParams
+    background: dict[str, Any] | None = None
+    export_formats: tuple[str, ...] = ()
+    submission_key: str = ""
+
+
+@dataclass(frozen=True)
+class FinishedItem:
+    item_id: int
+    pose_name: str
+    variation: int
+    path: str  # thumbnail (or image) relative to the media folder; "" when none
+    status: str
+    error: str
+
+
+@dataclass(frozen=True)
+class BatchProgress:
+    generation_id: int
+    status: str
+    total: int
+    done: int
+    failed: int
+    cancelled: int
+    left: int
+    fraction: float
+    eta_seconds: float | None
+    step: int
+    total_steps: int
+    items: tuple[FinishedItem, ...]
+    error: str = ""
+
+    @property
+    def finished(self) -> bool:
+        return GenerationStatus(self.status).finished
+
+
+def item_seed(base_seed: int, position: int, variation: int) -> int:
+    """The seed of one item: stable in (pose position, variation), whatever the batch's size."""
+    return (base_seed + position * MAX_VARIATIONS + variation) % 2**63
+
+
+def _check_counts(pose_count: int, variations: int) -> int:
+    if pose_count < 1:
+        raise InvalidInput("pick at least one pose")
+    if pose_count > MAX_POSES:
+        raise InvalidInput(f"{pose_count} poses is too many for one batch: pick at most {MAX_POSES}")
+    if not isinstance(variations, int) or isinstance(variations, bool) or not 1 <= variations <= MAX_VARIATIONS:
+        raise InvalidInput(f"variations {variations!r} is not allowed: use 1 to {MAX_VARIATIONS} per pose")
+    items = pose_count * variations
+    if items > MAX_ITEMS:
+        raise InvalidInput(f"{pose_count} poses x {variations} variations = {items} images; "
+                           f"one batch makes at most {MAX_ITEMS}: pick fewer poses or variations")
+    return items
+
+
+def estimate(db: Database, *, user_id: int, pose_count: int, variations: int, preset_key: str,
+             background: bool, now: datetime | None = None) -> Estimate:
+    items = _check_counts(pose_count, variations)
+    with db.session() as session:
+        q = batch_pricing.quote(session, user_id=user_id, items=items, preset_key=preset_key,
+                                background=background, now=now)
+    return Estimate(items=q.items, price_per_item=q.pose_price, background_per_item=q.background_per_item,
+                    total=q.total, balance=q.balance, uses_quota=q.uses_quota, quota_left=q.quota_left,
+                    affordable=q.affordable, message=q.message())
+
+
+@dataclass(frozen=True)
+class _ItemSpec:
+    pose_id: int | None
+    pose_name: str
+    keypoints: dict[str, Any]
+    position: int
+    variation: int
+    seed: int
+
+
+def _validated_request(request: SubmitRequest) -> tuple[GenerationParams, dict | None, list[str]]:
+    from pipelines.presets import UnknownPresetError, get_preset
+    from studio.services.exports import EXPORT_FORMATS
+
+    key = request.submission_key
+    if not isinstance(key, str) or not 8 <= len(key) <= 100:
+        raise InvalidInput("the submission key must be 8 to 100 characters (the page makes one per submit)")
+    _check_counts(len(request.pose_ids), request.variations)
+    try:
+        preset = get_preset(request.preset_key)
+        params = replace(request.params, variations=request.variations).resolved(preset)
+    except (UnknownPresetError, ParamsError) as exc:
+        raise InvalidInput(str(exc)) from None
+    unknown = [f for f in request.export_formats if f not in EXPORT_FORMATS]
+    if unknown:
+        raise InvalidInput(f"unknown export format(s): {', '.join(map(str, unknown))}; "
+                           f"choose from {', '.join(EXPORT_FORMATS)}")
+    return params, _validated_background(request.background), list(dict.fromkeys(request.export_formats))
+
+
+def _validated_background(background: dict | None) -> dict | None:
+    if not background:
+        return None
+    if not isinstance(background, dict):
+        raise InvalidInput("the background must be a colour, a picture or a scene description")
+    given = {k: v for k, v in background.items() if k in ("colour", "image", "prompt") and v}
+    if len(given) != 1 or set(background) - {"colour", "image", "prompt"}:
+        raise InvalidInput("choose one new background: a colour, an uploaded picture, or a scene to generate")
+    if "prompt" in given and (not isinstance(given["prompt"], str) or len(given["prompt"]) > 500):
+        raise InvalidInput("describe the scene in at most 500 characters")
+    return given
+
+
+def _owned_avatar(session: Session, user_id: int, avatar_id: int) -> Avatar:
+    avatar = session.get(Avatar, avatar_id) if isinstance(avatar_id, int) else None
+    if avatar is None or avatar.user_id != user_id or not avatar.image_path:
+        raise NotFound("avatar not found")
+    return avatar
+
+
+def _visible_poses(session: Session, user_id: int, pose_ids: tuple[int, ...]) -> dict[int, Pose]:
+    wanted = set(pose_ids)
+    if not all(isinstance(p, int) and not isinstance(p, bool) for p in wanted):
+        raise NotFound("pose not found")
+    poses = {p.id: p for p in session.exec(select(Pose).where(
+        col(Pose.id).in_(wanted), sa.or_(Pose.owner_id.is_(None), Pose.owner_id == user_id)))}
+    if len(poses) != len(wanted):
+        raise NotFound("pose not found")
+    return poses
+
+
+def submit(studio: Studio, *, user_id: int, request: SubmitRequest, now: datetime | None = None) -> Generation:
+    """Create and pay for a batch in one transaction, then enqueue it. Same key: same batch."""
+    existing = _by_submission_key(studio.db, user_id, request.submission_key)
+    if existing is not None:
+        return existing
+    params, background, formats = _validated_request(request)
+
+    def plan(session: Session) -> list[_ItemSpec]:
+        poses = _visible_poses(session, user_id, request.pose_ids)
+        return [_ItemSpec(pid, poses[pid].name, poses[pid].keypoints, p, v, item_seed(params.seed, p, v))
+                for p, pid in enumerate(request.pose_ids) for v in range(request.variations)]
+
+    return _create(studio, user_id=user_id, avatar_id=request.avatar_id, preset_key=request.preset_key,
+                   params=params, background=background, formats=formats, key=request.submission_key,
+                   plan=plan, now=now)
+
+
+def _create(studio: Studio, *, user_id: int, avatar_id: int, preset_key: str, params: GenerationParams,
+            background: dict | None, formats: list[str], key: str, plan, now: datetime | None) -> Generation:
+    try:
+        with studio.db.session() as session:
+            avatar = _owned_avatar(session, user_id, avatar_id)
+            specs = plan(session)
+            q = batch_pricing.quote(session, user_id=user_id, items=len(specs), preset_key=preset_key,
+                                    background=background is not None, now=now)
+            generation = Generation(user_id=user_id, avatar_id=avatar.id, preset_key=preset_key,
+                                    params=params.to_json(), background=background, export_formats=formats,
+                                    submission_key=key, total_items=len(specs))
+            session.add(generation)
+            session.flush()  # a concurrent double click stops here on the unique key
+            session.add_all([GenerationItem(
+                generation_id=generation.id, pose_id=s.pose_id, pose_name=s.pose_name, keypoints=s.keypoints,
+                variation=s.variation, position=s.position, seed=s.seed,
+                resume_key=f"{s.position}:{s.pose_id}:{s.variation}") for s in specs])
+            batch_pricing.charge(session, generation, q, now=now)
+            _record_use(session, generation, avatar, specs)
+    except IntegrityError:
+        existing = _by_submission_key(studio.db, user_id, key)
+        if existing is None:
+            raise
+        return existing
+    _enqueue(studio, generation.id)
+    return generation
+
+
+def _record_use(session: Session, generation: Generation, avatar: Avatar, specs: list[_ItemSpec]) -> None:
+    uses: dict[int, int] = {}
+    for s in specs:
+        if s.pose_id is not None and s.variation == 0:
+            uses[s.pose_id] = uses.get(s.pose_id, 0) + 1
+    for pose_id, n in uses.items():
+        session.execute(sa.update(Pose).where(Pose.id == pose_id).values(use_count=Pose.use_count + n))
+    from studio.services.avatars import record_usage
+
+    record_usage(session, avatar_id=avatar.id, user_id=generation.user_id, generation_id=generation.id,
+                 poses=len(specs))
+
+
+def _enqueue(studio: Studio, generation_id: int) -> None:
+    if studio.queue is None:
+        log.warning("no job queue: generation %s waits for `python -m studio recover`", generation_id)
+        return
+    try:
+        studio.queue.enqueue(generation_id)
+    except Exception:  # the row stays queued; recovery enqueues it later
+        log.exception("could not enqueue generation %s; recovery will pick it up", generation_id)
+
+
+def _by_submission_key(db: Database, user_id: int, key: str) -> Generation | None:
+    with db.session() as session:
+        return session.exec(select(Generation).where(Generation.user_id == user_id,
+                                                     Generation.submission_key == key)).first()
+
+
+def _owned(session: Session, user_id: int, generation_id: int) -> Generation:
+    generation = session.get(Generation, generation_id) if isinstance(generation_id, int) else None
+    if generation is None or generation.user_id != user_id:
+        raise NotFound("generation not found")
+    return generation
+
+
+def _owned_item(session: Session, user_id: int, item_id: int) -> tuple[GenerationItem, Generation]:
+    item = session.get(GenerationItem, item_id) if isinstance(item_id, int) else None
+    generation = session.get(Generation, item.generation_id) if item is not None else None
+    if generation is None or generation.user_id != user_id:
+        raise NotFound("image not found")
+    return item, generation
+
+
+def get_generation(db: Database, *, user_id: int, generation_id: int) -> Generation:
+    with db.session() as session:
+        return _owned(session, user_id, generation_id)
+
+
+def list_generations(db: Database, *, user_id: int, limit: int = 20, offset: int = 0) -> list[Generation]:
+    with db.session() as session:
+        return list(session.exec(select(Generation).where(Generation.user_id == user_id)
+                                 .order_by(col(Generation.id).desc()).limit(max(1, min(limit, 200)))
+                                 .offset(max(0, offset))))
+
+
+def list_items(db: Database, *, user_id: int, generation_id: int) -> list[GenerationItem]:
+    with db.session() as session:
+        _owned(session, user_id, generation_id)
+        return list(session.exec(select(GenerationItem).where(GenerationItem.generation_id == generation_id)
+                                 .order_by(GenerationItem.position, GenerationItem.variation)))
+
+
+def latest_active(db: Database, *, user_id: int) -> Generation | None:
+    """The queued or running batch to show again after a page reload (the newest one)."""
+    with db.session() as session:
+        return session.exec(select(Generation).where(Generation.user_id == user_id,
+                                                     col(Generation.status).in_(ACTIVE))
+                            .order_by(col(Generation.id).desc())).first()
+
+
+def progress(db: Database, *, user_id: int, generation_id: int) -> BatchProgress:
+    with db.session() as session:
+        g = _owned(session, user_id, generation_id)
+        items = list(session.exec(select(GenerationItem).where(
+            GenerationItem.generation_id == generation_id, GenerationItem.status != ItemStatus.pending.value)
+            .order_by(GenerationItem.finished_at, GenerationItem.id)))
+    finished = [i for i in items if i.status != ItemStatus.running.value]
+    done = sum(i.status == ItemStatus.completed.value for i in finished)
+    failed = sum(i.status == ItemStatus.failed.value for i in finished)
+    cancelled = sum(i.status == ItemStatus.cancelled.value for i in finished)
+    left = max(0, g.total_items - done - failed - cancelled)
+    seconds = [i.seconds for i in finished if i.seconds]
+    eta = round(sum(seconds) / len(seconds) * left, 1) if seconds and left else (0.0 if not left else None)
+    in_step = g.current_step / g.current_total_steps if g.status == "running" and g.current_total_steps else 0.0
+    fraction = min(1.0, (g.total_items - left + in_step) / g.total_items) if g.total_items else 1.0
+    return BatchProgress(
+        generation_id=g.id, status=g.status, total=g.total_items, done=done, failed=failed, cancelled=cancelled,
+        left=left, fraction=round(fraction, 4), eta_seconds=eta, step=g.current_step,
+        total_steps=g.current_total_steps, error=g.error,
+        items=tuple(FinishedItem(i.id, i.pose_name, i.variation, i.thumbnail_path or i.image_path, i.status,
+                                 i.error) for i in finished),
+    )
+
+
+def cancel(studio: Studio, *, user_id: int, generation_id: int) -> Generation:
+    """Ask the worker to stop between steps; a batch still waiting is cancelled and refunded now."""
+    with studio.db.session() as session:
+        generation = _owned(session, user_id, generation_id)
+        if GenerationStatus(generation.status).finished:
+            return generation
+        # Once this flag is committed no worker can claim the batch (the claim checks it).
+        session.execute(sa.update(Generation).where(Generation.id == generation_id, col(Generation.status).in_(ACTIVE))
+                        .values(cancel_requested=True))
+    with studio.db.session() as session:
+        generation = _owned(session, user_id, generation_id)
+        if generation.status == GenerationStatus.queued.value:
+            generation = batch_pricing.settle(session, generation_id, leftover=ItemStatus.cancelled,
+                                              reason="cancelled before it started", cancelled=True)
+        return generation
+
+
+def delete_generation(studio: Studio, *, user_id: int, generation_id: int) -> None:
+    with studio.db.session() as session:
+        generation = _owned(session, user_id, generation_id)
+        if generation.status in ACTIVE:
+            raise InvalidInput("this batch is still running: cancel it first, then delete it")
+        items = list(session.exec(select(GenerationItem).where(GenerationItem.generation_id == generation_id)))
+        files = [p for i in items for p in (i.image_path, i.thumbnail_path, *i.exports.values())]
+        session.execute(sa.delete(GenerationItem).where(GenerationItem.generation_id == generation_id))
+        session.delete(generation)
+    MediaStore(studio.settings.media_dir).delete(*files)
+
+
+def set_item_favourite(db: Database, *, user_id: int, item_id: int, favourite: bool) -> GenerationItem:
+    with db.session() as session:
+        item, _ = _owned_item(session, user_id, item_id)
+        item.favourite = bool(favourite)
+        session.add(item)
+        return item
+
+
+def get_item(db: Database, *, user_id: int, item_id: int) -> GenerationItem:
+    with db.session() as session:
+        return _owned_item(session, user_id, item_id)[0]
+
+
+def rerun_item(studio: Studio, *, user_id: int, item_id: int, submission_key: str,
+               now: datetime | None = None) -> Generation:
+    """A new one-image batch with the item's pose, seed and parameters, at today's catalog price."""
+    existing = _by_submission_key(studio.db, user_id, submission_key)
+    if existing is not None:
+        return existing
+    if not isinstance(submission_key, str) or not 8 <= len(submission_key) <= 100:
+        raise InvalidInput("the submission key must be 8 to 100 characters (the page makes one per submit)")
+    with studio.db.session() as session:
+        item, source = _owned_item(session, user_id, item_id)
+    if source.avatar_id is None:
+        raise NotFound("the avatar of this image was deleted, so it cannot be made again")
+    params = replace(GenerationParams.from_json(source.params), variations=1)
+    spec = _ItemSpec(item.pose_id, item.pose_name, item.keypoints, 0, 0, item.seed)
+    return _create(studio, user_id=user_id, avatar_id=source.avatar_id, preset_key=source.preset_key,
+                   params=params, background=source.background, formats=list(source.export_formats),
+                   key=submission_key, plan=lambda session: [spec], now=now)

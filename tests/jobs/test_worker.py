@@ -1,0 +1,156 @@
+"""The worker on the tiny preset: every item saved once with its files, failures refunded once,
+cancel refunds what did not run, progress in the database. SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+
+from PIL import Image
+
+from studio.jobs import worker
+from studio.jobs.queue import make_queue
+from studio.media import MediaStore
+from studio.services import generations, stats
+
+
+def test_a_batch_runs_to_completed_with_images_thumbnails_exports_and_metadata(job_studio, batches):
+    uid = batches.user()
+    avatar = batches.avatar(uid)
+    g = batches.submit(uid, avatar, batches.poses(1), variations=2, formats=("instagram_feed", "original"))
+    assert worker.process_generation(job_studio, g.id) == "completed"
+    assert worker.process_generation(job_studio, g.id) is None  # finished: nothing to claim
+
+    media = MediaStore(job_studio.settings.media_dir)
+    items = batches.items(g.id)
+    assert [i.status for i in items] == ["completed"] * 2
+    for item in items:
+        with Image.open(media.absolute(item.image_path)) as png:
+            meta = json.loads(png.text["parameters"])
+            assert png.size == (64, 64)
+        assert (meta["seed"], meta["item_id"], meta["preset"]) == (item.seed, item.id, "tiny")
+        assert media.absolute(item.thumbnail_path).exists()
+        assert set(item.exports) == {"instagram_feed", "original"}
+        with Image.open(media.absolute(item.exports["instagram_feed"])) as feed:
+            assert feed.size == (1080, 1080)
+        assert item.seconds and item.seconds > 0
+    g = batches.generation(g.id)
+    assert (g.status, g.done_items, g.failed_items, g.attempts, g.current_step) == ("completed", 2, 0, 1, 0)
+    progress = generations.progress(job_studio.db, user_id=uid, generation_id=g.id)
+    assert (progress.done, progress.left, progress.fraction, progress.eta_seconds) == (2, 0, 1.0, 0.0)
+    assert len(progress.items) == 2 and all(p.path.endswith(".webp") for p in progress.items)
+    batches.assert_money_right(uid, g.id, 1000)
+    s = stats.user_stats(job_studio.db, user_id=uid)
+    assert (s["generations"], s["images_completed"], s["images_failed"], s["credits_spent"]) == (1, 2, 0, 30)
+    assert s["average_generation_seconds"] > 0 and s["top_avatars"][0]["avatar_id"] == avatar
+    assert [p["images"] for p in s["top_poses"]] == [2]
+
+    # Deleting it removes the files too.
+    generations.delete_generation(job_studio, user_id=uid, generation_id=g.id)
+    assert not any(media.absolute(p).exists() for i in items for p in (i.image_path, *i.exports.values()))
+
+
+def test_a_failed_item_is_recorded_refunded_once_and_the_rest_go_on(pg_job_studio, pg_batches):
+    job_studio, batches = pg_job_studio, pg_batches
+    uid = batches.user()
+    g = batches.submit(uid, batches.avatar(uid), batches.poses(2, broken=1))
+    assert worker.process_generation(job_studio, g.id) == "partial"
+    items = batches.items(g.id)
+    assert [i.status for i in items] == ["failed", "completed"]
+    assert "neck" in items[0].error
+    batches.assert_money_right(uid, g.id, 1000)
+    assert stats.user_stats(job_studio.db, user_id=uid)["images_failed"] == 1
+
+
+def test_cancel_mid_batch_stops_and_refunds_exactly_the_items_that_did_not_run(job_studio, batches, monkeypatch):
+    uid = batches.user()
+    g = batches.submit(uid, batches.avatar(uid), batches.poses(6))
+    saved = []
+    real_save = worker._save_result
+
+    def save_then_cancel(*args, **kwargs):
+        real_save(*args, **kwargs)
+        saved.append(1)
+        if len(saved) == 2:
+            generations.cancel(job_studio, user_id=uid, generation_id=g.id)
+
+    monkeypatch.setattr(worker, "_save_result", save_then_cancel)
+    assert worker.process_generation(job_studio, g.id) == "cancelled"
+    items = batches.items(g.id)
+    done = [i for i in items if i.status == "completed"]
+    assert 2 <= len(done) <= 4 and len(done) + sum(i.status == "cancelled" for i in items) == 6
+    batches.assert_money_right(uid, g.id, 1000)
+    g = batches.generation(g.id)
+    assert (g.status, g.done_items, g.cancelled_items) == ("cancelled", len(done), 6 - len(done))
+
+
+def test_the_in_process_queue_runs_a_batch_with_live_progress(pg_job_studio, pg_batches):
+    job_studio, batches = pg_job_studio, pg_batches
+    job_studio.queue = make_queue(job_studio)
+    uid = batches.user()
+    g = batches.submit(uid, batches.avatar(uid), batches.poses(2))
+    seen_steps = set()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        p = generations.progress(job_studio.db, user_id=uid, generation_id=g.id)
+        if p.step:
+            seen_steps.add((p.step, p.total_steps))
+        if p.finished:
+            break
+        time.sleep(0.02)
+    assert p.status == "completed" and p.done == 2
+    assert seen_steps and all(total == 2 for _, total in seen_steps)
+    assert generations.latest_active(job_studio.db, user_id=uid) is None
+
+
+def test_stop_on_shutdown_hands_the_batch_back_without_losing_or_repeating_items(pg_job_studio, pg_batches,
+                                                                                monkeypatch):
+    job_studio, batches = pg_job_studio, pg_batches
+    class Queue:
+        ids: list[int] = []
+
+        def enqueue(self, gid):
+            self.ids.append(gid)
+
+    job_studio.queue = Queue()
+    uid = batches.user()
+    g = batches.submit(uid, batches.avatar(uid), batches.poses(3))
+    real_save = worker._save_result
+
+    def save_then_stop(*args, **kwargs):
+        real_save(*args, **kwargs)
+        worker.STOP.set()
+
+    monkeypatch.setattr(worker, "_save_result", save_then_stop)
+    try:
+        assert worker.process_generation(job_studio, g.id) == "queued"
+    finally:
+        worker.STOP.clear()
+    first = {i.id: i.image_path for i in batches.items(g.id) if i.status == "completed"}
+    assert 1 <= len(first) < 3 and job_studio.queue.ids[-1] == g.id
+    assert batches.generation(g.id).attempts == 0
+    monkeypatch.setattr(worker, "_save_result", real_save)
+    assert worker.process_generation(job_studio, g.id) == "completed"
+    items = batches.items(g.id)
+    assert all(i.image_path == first[i.id] for i in items if i.id in first)  # not made again
+    batches.assert_money_right(uid, g.id, 1000)
+
+
+def test_concurrent_workers_claim_a_batch_once(job_studio, batches):
+    uid = batches.user()
+    g = batches.submit(uid, batches.avatar(uid), batches.poses(2))
+    claims = []
+    barrier = threading.Barrier(4)
+
+    def one():
+        barrier.wait()
+        claims.append(worker.claim(job_studio, g.id))
+
+    threads = [threading.Thread(target=one) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sum(c is not None for c in claims) == 1
+    assert batches.generation(g.id).attempts == 1
