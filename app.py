@@ -9,7 +9,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 def main() -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    from studio.startup import StartupError, start
+    from studio.startup import StartupError, start, warm_up
     from studio.web import serve
 
     try:
@@ -17,6 +17,7 @@ def main() -> int:
     except StartupError as exc:
         print(f"Pose Studio cannot start: {exc}", file=sys.stderr)
         return 2
+    warm_up(studio)
     serve(studio)
     return 0
 

@@ -7,6 +7,7 @@ missing migration or seed can never surface later as a bare HTTP 500 or an empty
 from __future__ import annotations
 
 import logging
+import threading
 
 from studio.context import Studio, configure
 from studio.db.engine import Database, DatabaseError
@@ -44,3 +45,18 @@ def start(settings: Settings | None = None, *, with_queue: bool = True) -> Studi
         studio.queue = make_queue(studio)
     configure(studio)
     return studio
+
+
+def warm_up(studio: Studio) -> threading.Thread:
+    """Background work that makes the first page fast: the pose thumbnails."""
+    from studio.services.poses import warm_previews
+
+    def run():
+        try:
+            log.info("drew %d pose thumbnails", warm_previews(studio))
+        except Exception:  # a thumbnail is drawn on first view anyway
+            log.exception("warming the pose thumbnails failed")
+
+    thread = threading.Thread(target=run, name="studio-warm-up", daemon=True)
+    thread.start()
+    return thread

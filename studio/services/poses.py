@@ -322,6 +322,34 @@ def preview_file(studio: "Studio", *, user_id: int, pose_id: int, size: int = 25
     return preview_path(studio.settings.previews_dir, pose.slug, pose.keypoints, size=size)
 
 
+def preview_files(studio: "Studio", *, user_id: int, pose_ids: list[int], size: int = 256) -> dict[int, Path]:
+    """Thumbnails of a page of poses: one query for their keypoints, then the disk cache."""
+    from pipelines.preview import preview_path
+
+    if not pose_ids:
+        return {}
+    with studio.db.session() as session:
+        rows = session.exec(select(Pose.id, Pose.slug, Pose.keypoints)
+                            .where(col(Pose.id).in_(pose_ids), visible_to(user_id))).all()
+    return {pid: preview_path(studio.settings.previews_dir, slug, keypoints, size=size)
+            for pid, slug, keypoints in rows}
+
+
+def warm_previews(studio: "Studio", size: int = 256) -> int:
+    """Draw every library thumbnail not yet cached, so the first gallery page opens at once.
+
+    Run in a background thread at start; drawing all ~240 takes a few seconds of one core.
+    """
+    from pipelines.preview import preview_path
+
+    with studio.db.session() as session:
+        rows = session.exec(select(Pose.slug, Pose.keypoints).where(Pose.owner_id.is_(None))
+                            .order_by(col(Pose.use_count).desc(), func.lower(Pose.name))).all()
+    for slug, keypoints in rows:
+        preview_path(studio.settings.previews_dir, slug, keypoints, size=size)
+    return len(rows)
+
+
 # --- favourites ---------------------------------------------------------------------------
 
 

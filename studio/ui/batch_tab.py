@@ -1,0 +1,250 @@
+"""Batch: one avatar x the picked poses; the cost before submit; live progress from the database.
+
+Progress is read from the database (the worker writes it), so it is the same whether the job
+runs in this process or on an RQ worker elsewhere, and it survives a page reload.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import gradio as gr
+
+from studio.context import Studio, current
+from studio.services import avatars, credits, generations
+from studio.services import poses as gallery
+from studio.services.exports import EXPORT_FORMATS
+from studio.ui.common import Shared, creator_errors, esc, int_arg, media_file, user_of
+from studio.ui.layout import header_html
+
+POLL_SECONDS = 0.5
+BACKGROUNDS = [("Keep the background", "keep"), ("Solid colour", "colour"), ("Generated scene", "scene")]
+
+
+def new_key() -> str:
+    return uuid.uuid4().hex
+
+
+def preset_choices(studio: Studio) -> list[tuple[str, str]]:
+    return [(f"{row.label} · {row.credit_cost} credits per image", row.preset)
+            for row in credits.catalog(studio.db, kind="pose")]
+
+
+def format_choices() -> list[tuple[str, str]]:
+    return [(f.label, key) for key, f in EXPORT_FORMATS.items()]
+
+
+def _avatar_choices(user_id: int) -> list[tuple[str, int]]:
+    return [(f"{a.name} (#{a.id})", a.id) for a in avatars.list_avatars(current().db, user_id=user_id)
+            if a.image_path]
+
+
+@creator_errors
+def refresh_choices(selected: list[int], request: gr.Request):
+    user = user_of(request)
+    choices = _avatar_choices(user.id)
+    poses = gallery.poses_for_batch(current().db, user_id=user.id, pose_ids=selected) if selected else []
+    files = gallery.preview_files(current(), user_id=user.id, pose_ids=[p.id for p in poses])
+    cards = [(str(files[p.id]), p.name) for p in poses if p.id in files]
+    if not choices:
+        hint = "Make an avatar first in the **Avatar** tab: the person every pose will show."
+    elif not cards:
+        hint = "Pick poses in the **Pose gallery** tab: click the poses you want, then come back here."
+    else:
+        hint = f"{len(cards)} pose(s) picked. Check the cost below, then press **Generate**."
+    return gr.update(choices=choices, value=choices[0][1] if choices else None), cards, hint
+
+
+def _background(kind: str, colour: str, scene: str) -> dict | None:
+    if kind == "colour":
+        return {"colour": colour or "#ffffff"}
+    if kind == "scene":
+        if not (scene or "").strip():
+            raise gr.Error("Describe the scene to put behind the person, e.g. 'a bright studio with plants'.")
+        return {"prompt": scene.strip()}
+    return None
+
+
+@creator_errors
+def estimate_cost(selected: list[int], variations, preset_key: str, background: str, request: gr.Request) -> str:
+    user = user_of(request)
+    if not selected:
+        return "Pick poses in the **Pose gallery** tab to see the cost."
+    variations = int_arg(variations, "Variations per pose", 1, 10)
+    e = generations.estimate(current().db, user_id=user.id, pose_count=len(selected), variations=variations,
+                             preset_key=preset_key, background=background != "keep")
+    return f"<div id='batch-cost'>{esc(e.message)}</div>"
+
+
+def estimate_api(pose_count: int, variations: int = 1, preset: str = "", background: bool = False,
+                 request: gr.Request = None) -> dict:
+    """What a batch would cost the signed-in creator, and whether they can afford it."""
+    user = user_of(request)
+    e = generations.estimate(current().db, user_id=user.id, pose_count=int(pose_count), variations=int(variations),
+                             preset_key=preset or current().settings.preset, background=bool(background))
+    return {"items": e.items, "price_per_item": e.price_per_item, "background_per_item": e.background_per_item,
+            "total": e.total, "balance": e.balance, "uses_quota": e.uses_quota, "quota_left": e.quota_left,
+            "affordable": e.affordable, "message": e.message}
+
+
+def _params(prompt, negative, steps, guidance, pose_strength, identity_strength, width, height, seed):
+    from pipelines.params import GenerationParams
+
+    def opt_int(v):
+        return None if v in (None, "", 0) else int(v)
+
+    def opt_float(v):
+        return None if v in (None, "") else float(v)
+
+    return GenerationParams(prompt=prompt or "", negative_prompt=negative or "", steps=opt_int(steps),
+                            guidance=opt_float(guidance), pose_strength=opt_float(pose_strength),
+                            identity_strength=opt_float(identity_strength), width=opt_int(width),
+                            height=opt_int(height), seed=int(seed or 0))
+
+
+def progress_html(p: generations.BatchProgress | None) -> str:
+    if p is None:
+        return "<div class='batch-progress-empty'>No batch running. Your results will appear here.</div>"
+    pct = int(round(p.fraction * 100))
+    if p.finished:
+        label = {"completed": "Done", "partial": "Done, with some failures (refunded)",
+                 "failed": "Failed (refunded)", "cancelled": "Cancelled (refunded what did not run)"}.get(p.status, p.status)
+    elif p.status == "queued":
+        label = "Waiting for a worker…"
+    else:
+        label = f"Generating… step {p.step}/{p.total_steps}" if p.total_steps else "Generating…"
+    eta = f" · about {int(p.eta_seconds)} s left" if p.eta_seconds and not p.finished else ""
+    error = f"<div class='batch-error'>{esc(p.error)}</div>" if p.error else ""
+    return (f"<div id='batch-progress' data-status='{esc(p.status)}' data-done='{p.done}' data-total='{p.total}'>"
+            f"<div class='batch-progress-label'>Batch #{p.generation_id}: {esc(label)}</div>"
+            f"<div class='batch-bar'><div class='batch-bar-fill' style='width:{pct}%'></div></div>"
+            f"<div class='batch-counts'>{p.done} done · {p.failed} failed · {p.left} left{eta}</div>{error}</div>")
+
+
+def result_cards(p: generations.BatchProgress) -> list[tuple[str, str]]:
+    out = []
+    for item in p.items:
+        path = media_file(item.path)
+        if item.status == "completed" and path:
+            out.append((path, f"{item.pose_name} · v{item.variation + 1}"))
+    return out
+
+
+def watch(user_id: int, generation_id: int):
+    """Yield (progress, results, generation id) until the batch ends; the DB is the source."""
+    db = current().db
+    last = None
+    while True:
+        p = generations.progress(db, user_id=user_id, generation_id=generation_id)
+        snapshot = (p.status, p.done, p.failed, p.cancelled, p.step)
+        if snapshot != last:
+            last = snapshot
+            yield progress_html(p), result_cards(p), generation_id
+        if p.finished:
+            return
+        time.sleep(POLL_SECONDS)
+
+
+@creator_errors
+def submit_batch(avatar_id, selected, variations, preset_key, background, colour, scene, formats, prompt, negative,
+                 steps, guidance, pose_strength, identity_strength, width, height, seed, key, request: gr.Request):
+    user = user_of(request)
+    if not avatar_id:
+        raise gr.Error("Choose the avatar to render: make one in the Avatar tab first.")
+    if not selected:
+        raise gr.Error("Pick at least one pose in the Pose gallery tab first.")
+    request_ = generations.SubmitRequest(
+        avatar_id=int(avatar_id), pose_ids=tuple(int(p) for p in selected),
+        variations=int_arg(variations, "Variations per pose", 1, 10), preset_key=preset_key,
+        params=_params(prompt, negative, steps, guidance, pose_strength, identity_strength, width, height, seed),
+        background=_background(background, colour, scene), export_formats=tuple(formats or ()),
+        submission_key=key)
+    generation = generations.submit(current(), user_id=user.id, request=request_)
+    for html_, cards, gid in watch(user.id, generation.id):
+        yield html_, cards, gid, gr.skip()
+    yield gr.skip(), gr.skip(), gr.skip(), new_key()
+
+
+@creator_errors
+def resume_batch(request: gr.Request):
+    """After a page reload: show the running batch where it is, and keep streaming it."""
+    user = user_of(request)
+    active = generations.latest_active(current().db, user_id=user.id)
+    if active is None:
+        yield progress_html(None), [], None
+        return
+    yield from watch(user.id, active.id)
+
+
+@creator_errors
+def cancel_batch(generation_id, request: gr.Request) -> str:
+    user = user_of(request)
+    if not generation_id:
+        raise gr.Error("There is no batch to cancel.")
+    g = generations.cancel(current(), user_id=user.id, generation_id=int(generation_id))
+    return f"Cancelling batch #{g.id}: it stops after the current step; images that did not run are refunded."
+
+
+
+
+def render(studio: Studio, shared: Shared) -> None:
+    presets = preset_choices(studio)
+    default_preset = studio.settings.preset if any(v == studio.settings.preset for _, v in presets) else presets[0][1]
+    with gr.Tab("Batch", id="batch") as tab:
+        key = gr.State(new_key)
+        generation_id = gr.State(None)
+        hint = gr.Markdown(elem_id="batch-hint")
+        with gr.Row():
+            with gr.Column(scale=2):
+                avatar = gr.Dropdown(label="Avatar", choices=[], allow_custom_value=True, elem_id="batch-avatar")
+                picked = gr.Gallery(label="Picked poses", columns=6, height=180, allow_preview=False,
+                                    elem_id="batch-poses", interactive=False)
+                with gr.Row():
+                    variations = gr.Slider(1, 10, value=1, step=1, label="Variations per pose")
+                    preset = gr.Radio(label="Quality", choices=presets, value=default_preset, elem_id="batch-preset")
+                with gr.Row():
+                    background = gr.Radio(label="Background", choices=BACKGROUNDS, value="keep")
+                    colour = gr.ColorPicker(label="Colour", value="#ffffff", visible=False)
+                    scene = gr.Textbox(label="Scene", placeholder="a bright studio with plants", visible=False)
+                formats = gr.CheckboxGroup(label="Export sizes", choices=format_choices(),
+                                           value=["instagram_feed"], elem_id="batch-formats")
+                with gr.Accordion("Advanced", open=False):
+                    prompt = gr.Textbox(label="Extra prompt", placeholder="e.g. soft daylight, linen shirt")
+                    negative = gr.Textbox(label="Negative prompt")
+                    with gr.Row():
+                        steps = gr.Number(label="Steps (0 = preset default)", value=0, precision=0, minimum=0, maximum=100)
+                        guidance = gr.Number(label="Guidance (empty = default)", value=None, minimum=0, maximum=30)
+                        seed = gr.Number(label="Seed", value=0, precision=0, minimum=0)
+                    with gr.Row():
+                        pose_strength = gr.Slider(0, 2, value=1.0, step=0.05, label="Pose strength")
+                        identity_strength = gr.Slider(0, 2, value=0.7, step=0.05, label="Identity strength")
+                    with gr.Row():
+                        width = gr.Number(label="Width (0 = default)", value=0, precision=0, minimum=0, maximum=2048)
+                        height = gr.Number(label="Height (0 = default)", value=0, precision=0, minimum=0, maximum=2048)
+            with gr.Column(scale=3):
+                cost = gr.HTML(elem_id="batch-cost-box")
+                with gr.Row():
+                    submit = gr.Button("Generate", variant="primary", elem_id="batch-submit")
+                    cancel = gr.Button("Cancel batch", variant="stop", elem_id="batch-cancel")
+                cancel_note = gr.Markdown()
+                progress = gr.HTML(progress_html(None), elem_id="batch-progress-box")
+                results = gr.Gallery(label="Results", columns=4, height=480, elem_id="batch-results",
+                                     buttons=["download", "fullscreen"], interactive=False)
+
+    cost_inputs = [shared.selected_poses, variations, preset, background]
+    tab.select(refresh_choices, shared.selected_poses, [avatar, picked, hint], api_visibility="private").then(
+        estimate_cost, cost_inputs, cost, api_visibility="private")
+    for control in (variations, preset, background):
+        control.change(estimate_cost, cost_inputs, cost, api_visibility="private")
+    background.change(lambda b: (gr.update(visible=b == "colour"), gr.update(visible=b == "scene")),
+                      background, [colour, scene], api_visibility="private")
+    submit.click(submit_batch,
+                 [avatar, shared.selected_poses, variations, preset, background, colour, scene, formats, prompt,
+                  negative, steps, guidance, pose_strength, identity_strength, width, height, seed, key],
+                 [progress, results, generation_id, key], api_visibility="private", concurrency_limit=None).then(
+        header_html, None, shared.user_box, api_visibility="private")
+    cancel.click(cancel_batch, generation_id, cancel_note, api_visibility="private").then(
+        header_html, None, shared.user_box, api_visibility="private")
+    shared.on_load.append(lambda demo: demo.load(resume_batch, None, [progress, results, generation_id],
+                                                 api_visibility="private", concurrency_limit=None))

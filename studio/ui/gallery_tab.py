@@ -1,0 +1,304 @@
+"""Pose gallery: categories, filters, search, a grid to pick poses from, favourites, requests.
+
+Clicking a pose toggles it in the selection; the selection is shared with the Batch tab.
+"""
+
+from __future__ import annotations
+
+import gradio as gr
+
+from studio.context import Studio, current
+from studio.services import my_poses, pose_requests
+from studio.services import poses as gallery
+from studio.ui.pose_editor import PoseEditor, pose_json
+from studio.ui.common import Shared, creator_errors, esc, user_of
+
+ANY = "any"
+FILTERS = {
+    "difficulty": [("Any difficulty", ANY), ("Beginner", "beginner"), ("Intermediate", "intermediate"),
+                   ("Advanced", "advanced")],
+    "gender": [("Anyone", ANY), ("Unisex", "unisex"), ("Women", "female"), ("Men", "male")],
+    "framing": [("Any framing", ANY), ("Full body", "full_body"), ("Three-quarter", "three_quarter"),
+                ("Half body", "half_body"), ("Headshot", "headshot")],
+}
+SORTS = [("Popular", "popular"), ("Newest", "newest"), ("Name", "name")]
+PER_PAGE = 48
+
+
+def category_choices(user_id: int | None = None) -> list[tuple[str, str]]:
+    choices = [("All poses", ANY)]
+    for parent in gallery.categories(current().db, user_id=user_id):
+        choices.append((f"{parent.name} ({parent.count})", parent.slug))
+        choices += [(f"   · {child.name} ({child.count})", child.slug) for child in parent.children]
+    return choices
+
+
+def _query(category, difficulty, gender, framing, featured, favourites, mine, search, sort, page) -> gallery.PoseQuery:
+    def opt(value):
+        return None if value in (None, "", ANY) else value
+
+    try:
+        page = max(1, int(page or 1))
+    except (TypeError, ValueError):
+        page = 1
+    return gallery.PoseQuery(category=opt(category), difficulty=opt(difficulty), gender=opt(gender),
+                             framing=opt(framing), featured=bool(featured), favourites_only=bool(favourites),
+                             mine_only=bool(mine), search=search or "", sort=sort or "popular", page=page,
+                             per_page=PER_PAGE)
+
+
+def _caption(card: gallery.PoseCard, selected: set[int]) -> str:
+    marks = ("✓ " if card.id in selected else "") + ("★ " if card.is_favourite else "")
+    return f"{marks}{card.name}"
+
+
+def _cards(user_id: int, page: gallery.PosePage, selected: list[int]):
+    chosen = set(selected or [])
+    files = gallery.preview_files(current(), user_id=user_id, pose_ids=[c.id for c in page.items])
+    return [(str(files[c.id]), _caption(c, chosen)) for c in page.items if c.id in files]
+
+
+def _selection_text(selected: list[int]) -> str:
+    n = len(selected or [])
+    if not n:
+        return "No poses picked yet: click poses to pick them (click again to remove)."
+    return f"**{n} pose{'s' if n != 1 else ''} picked.** Next: open the **Batch** tab to render them."
+
+
+def _empty_text(query: gallery.PoseQuery) -> str:
+    if query.mine_only:
+        return "You have no poses of your own yet: make one in the **Pose editor** below."
+    if query.favourites_only:
+        return "No favourites here yet: click a pose, then ★ Favourite."
+    if query.search:
+        return f"No pose matches “{esc(query.search)}”. Try fewer words, or request the pose below."
+    return "No pose matches these filters. Clear a filter or two."
+
+
+@creator_errors
+def browse(category, difficulty, gender, framing, featured, favourites, mine, search, sort, page, selected,
+           request: gr.Request):
+    user = user_of(request)
+    query = _query(category, difficulty, gender, framing, featured, favourites, mine, search, sort, page)
+    result = gallery.list_poses(current().db, user_id=user.id, query=query)
+    if result.pages and query.page > result.pages:  # a filter shrank the list under the creator's page
+        query = _query(category, difficulty, gender, framing, featured, favourites, mine, search, sort, 1)
+        result = gallery.list_poses(current().db, user_id=user.id, query=query)
+    info = (f"{result.total} poses · page {result.page} of {max(result.pages, 1)}" if result.total
+            else _empty_text(query))
+    return _cards(user.id, result, selected), [c.id for c in result.items], result.page, info
+
+
+def list_poses_api(category: str = "", search: str = "", page: int = 1, request: gr.Request = None) -> dict:
+    """List poses the signed-in creator can use (library and their own)."""
+    user = user_of(request)
+    query = _query(category or ANY, ANY, ANY, ANY, False, False, False, search, "popular", page)
+    result = gallery.list_poses(current().db, user_id=user.id, query=query)
+    return {"total": result.total, "page": result.page, "pages": result.pages,
+            "poses": [{"id": c.id, "slug": c.slug, "name": c.name, "category": c.category, "framing": c.framing,
+                       "difficulty": c.difficulty, "tags": list(c.tags), "is_mine": c.is_mine} for c in result.items]}
+
+
+@creator_errors
+def toggle_pick(page_ids: list[int], selected: list[int], request: gr.Request, evt: gr.SelectData):
+    user = user_of(request)
+    if evt.index is None or not page_ids or not 0 <= int(evt.index) < len(page_ids):
+        return gr.skip(), gr.skip(), gr.skip(), gr.skip()
+    pose_id = page_ids[int(evt.index)]
+    pose = gallery.get_pose(current().db, user_id=user.id, pose_id=pose_id)  # also checks it is visible
+    selected = list(selected or [])
+    if pose_id in selected:
+        selected.remove(pose_id)
+    else:
+        selected.append(pose_id)
+    details = (f"**{esc(pose.name)}** · {esc(pose.framing.replace('_', ' '))} · {esc(pose.difficulty)}"
+               f"\n\n{esc(pose.description)}\n\nTags: {esc(', '.join(pose.tags))}")
+    return selected, _selection_text(selected), pose_id, details
+
+
+def _recaption(value, page_ids: list[int], selected: list[int], favourite_ids: set[int] | None = None):
+    """Update ✓ marks on the current grid without querying again."""
+    chosen = set(selected or [])
+    out = []
+    for (item, pose_id) in zip(value or [], page_ids or []):
+        path = item["image"]["path"] if isinstance(item, dict) and "image" in item else item[0]
+        caption = (item.get("caption") if isinstance(item, dict) else item[1]) or ""
+        name = caption.replace("✓ ", "").replace("★ ", "")
+        star = "★ " in caption if favourite_ids is None else pose_id in favourite_ids
+        out.append((path, ("✓ " if pose_id in chosen else "") + ("★ " if star else "") + name))
+    return out
+
+
+def recaption(value, page_ids, selected):
+    return _recaption(value, page_ids, selected)
+
+
+@creator_errors
+def toggle_favourite(pose_id, request: gr.Request) -> str:
+    user = user_of(request)
+    if not pose_id:
+        raise gr.Error("Click a pose first, then mark it as a favourite.")
+    now = gallery.toggle_favourite(current().db, user_id=user.id, pose_id=int(pose_id))
+    return "★ Added to your favourites." if now else "Removed from your favourites."
+
+
+def clear_selection():
+    return [], _selection_text([])
+
+
+# pose editor -----------------------------------------------------------------------------
+
+@creator_errors
+def edit_copy(pose_id, request: gr.Request):
+    """Start the editor from the pose the creator clicked last (library or their own)."""
+    user = user_of(request)
+    if not pose_id:
+        raise gr.Error("Click a pose in the grid first, then press 'Edit a copy'.")
+    draft = my_poses.duplicate_from_library(current().db, user_id=user.id, pose_id=int(pose_id))
+    return pose_json(draft.keypoints_json), f"{draft.name} (my version)", draft.category_slug or ANY, \
+        "Drag the joints, then save it as your pose."
+
+
+@creator_errors
+def save_my_pose(pose: dict, name: str, category: str, request: gr.Request):
+    user = user_of(request)
+    if not (name or "").strip():
+        raise gr.Error("Give your pose a name, e.g. 'Holding the tote bag high'.")
+    saved = my_poses.create_pose(current().db, user_id=user.id, name=name, keypoints_json=pose,
+                                 category_slug=None if category in (None, "", ANY) else category)
+    return (f"Saved **{esc(saved.name)}** to your poses (only you can see it). "
+            "Tick *My poses only* to find it.")
+
+
+# pose requests ---------------------------------------------------------------------------
+
+def _requests_tables(user_id: int):
+    db = current().db
+    mine = [[r.id, r.name, r.status, r.votes, r.admin_note] for r in pose_requests.list_my_requests(db, user_id=user_id)]
+    open_ = [[r.id, r.name, r.description, r.votes, "yes" if r.voted else ""]
+             for r in pose_requests.list_open_requests(db, user_id=user_id) if not r.is_mine]
+    return mine, open_
+
+
+@creator_errors
+def show_requests(request: gr.Request):
+    return _requests_tables(user_of(request).id)
+
+
+@creator_errors
+def send_request(name, description, category, reference, request: gr.Request):
+    user = user_of(request)
+    pose_requests.create_request(current(), user_id=user.id, name=name, description=description,
+                                 category_slug=None if category in (None, "", ANY) else category,
+                                 reference_image_path=reference or None)
+    mine, open_ = _requests_tables(user.id)
+    return mine, open_, "Thanks! Your request is listed below; others can vote for it.", "", "", None
+
+
+@creator_errors
+def vote_request(request_id, request: gr.Request):
+    user = user_of(request)
+    if not request_id:
+        raise gr.Error("Type the number of the request you want to vote for.")
+    votes = pose_requests.vote(current().db, user_id=user.id, request_id=int(request_id))
+    mine, open_ = _requests_tables(user.id)
+    return mine, open_, f"Voted: that request now has {votes} vote(s)."
+
+
+def render(studio: Studio, shared: Shared) -> None:
+    with gr.Tab("Pose gallery", id="gallery") as tab:
+        page_ids = gr.State([])
+        focused = gr.State(None)
+        with gr.Row():
+            with gr.Column(scale=1, min_width=220):
+                category = gr.Radio(label="Category", choices=category_choices(), value=ANY, elem_id="gallery-category")
+                difficulty = gr.Dropdown(label="Difficulty", choices=FILTERS["difficulty"], value=ANY)
+                gender = gr.Dropdown(label="Suits", choices=FILTERS["gender"], value=ANY)
+                framing = gr.Dropdown(label="Framing", choices=FILTERS["framing"], value=ANY)
+                featured = gr.Checkbox(label="Featured only")
+                favourites = gr.Checkbox(label="My favourites only")
+                mine = gr.Checkbox(label="My poses only")
+            with gr.Column(scale=4):
+                with gr.Row(equal_height=True):
+                    search = gr.Textbox(label="Search", placeholder="e.g. arms crossed, yoga, product",
+                                        scale=4, elem_id="gallery-search")
+                    sort = gr.Radio(label="Sort", choices=SORTS, value="popular", scale=2)
+                selection = gr.Markdown(_selection_text([]), elem_id="gallery-selection")
+                grid = gr.Gallery(label="Poses: click to pick", columns=6, height=620, allow_preview=False,
+                                  object_fit="contain", elem_id="gallery-grid", buttons=[], interactive=False)
+                with gr.Row():
+                    prev_page = gr.Button("← Previous", size="sm")
+                    page = gr.Number(value=1, precision=0, minimum=1, label="Page", scale=0, min_width=90)
+                    info = gr.Markdown(elem_id="gallery-info")
+                    next_page = gr.Button("Next →", size="sm")
+                    clear = gr.Button("Clear selection", size="sm")
+                details = gr.Markdown(elem_id="gallery-details")
+                with gr.Row():
+                    favourite = gr.Button("★ Favourite", size="sm", elem_id="gallery-favourite")
+                    copy = gr.Button("Edit a copy in the pose editor", size="sm", elem_id="gallery-edit-copy")
+                favourite_note = gr.Markdown()
+
+        with gr.Accordion("Pose editor: make your own pose", open=False, elem_id="gallery-editor") as editor_box:
+            gr.Markdown("Drag joints to shape the pose; double-click a joint to hide it. The picture on the right "
+                        "is exactly what steers the model.")
+            editor = PoseEditor.render(elem_id="gallery-pose-editor")
+            with gr.Row():
+                e_name = gr.Textbox(label="Name of your pose", elem_id="editor-name")
+                e_category = gr.Dropdown(label="Category", choices=category_choices(), value=ANY)
+                e_save = gr.Button("Save as my pose", variant="primary", elem_id="editor-save")
+            e_note = gr.Markdown(elem_id="editor-note")
+        with gr.Accordion("Request a pose the library lacks", open=False):
+            with gr.Row():
+                r_name = gr.Textbox(label="Pose name", placeholder="e.g. Holding a shopping bag over the shoulder")
+                r_category = gr.Dropdown(label="Category", choices=category_choices(), value=ANY)
+            r_description = gr.Textbox(label="Describe the pose", lines=2)
+            r_reference = gr.Image(label="Reference picture (optional)", type="filepath", sources=["upload"],
+                                   height=180)
+            r_send = gr.Button("Send request", variant="primary")
+            r_note = gr.Markdown()
+            gr.Markdown("**Your requests**")
+            r_mine = gr.Dataframe(headers=["#", "Pose", "Status", "Votes", "Answer"], interactive=False)
+            gr.Markdown("**Requests from others**: vote for the ones you want too")
+            r_open = gr.Dataframe(headers=["#", "Pose", "Description", "Votes", "You voted"], interactive=False)
+            with gr.Row():
+                r_vote_id = gr.Number(label="Request #", precision=0, minimum=1)
+                r_vote = gr.Button("Vote", size="sm")
+
+    filters = [category, difficulty, gender, framing, featured, favourites, mine, search, sort]
+    browse_outputs = [grid, page_ids, page, info]
+    shared.components["gallery_refresh"] = (browse, [*filters, page, shared.selected_poses], browse_outputs)
+
+    def first_page(*values):
+        return 1
+
+    # Any filter change starts from page 1; typing in search waits for Enter or a pause.
+    for control in (category, difficulty, gender, framing, featured, favourites, mine, sort):
+        control.change(first_page, None, page, api_visibility="private").then(
+            browse, [*filters, page, shared.selected_poses], browse_outputs, api_visibility="private")
+    search.submit(first_page, None, page, api_visibility="private").then(
+        browse, [*filters, page, shared.selected_poses], browse_outputs, api_visibility="private")
+    prev_page.click(lambda p: max(1, int(p or 1) - 1), page, page, api_visibility="private").then(
+        browse, [*filters, page, shared.selected_poses], browse_outputs, api_visibility="private")
+    next_page.click(lambda p: int(p or 1) + 1, page, page, api_visibility="private").then(
+        browse, [*filters, page, shared.selected_poses], browse_outputs, api_visibility="private")
+    page.submit(browse, [*filters, page, shared.selected_poses], browse_outputs, api_visibility="private")
+    tab.select(browse, [*filters, page, shared.selected_poses], browse_outputs, api_visibility="private")
+    shared.on_load.append(lambda demo: demo.load(
+        browse, [*filters, page, shared.selected_poses], browse_outputs, api_visibility="private"))
+
+    grid.select(toggle_pick, [page_ids, shared.selected_poses],
+                [shared.selected_poses, selection, focused, details], api_visibility="private").then(
+        recaption, [grid, page_ids, shared.selected_poses], grid, api_visibility="private")
+    clear.click(clear_selection, None, [shared.selected_poses, selection], api_visibility="private").then(
+        recaption, [grid, page_ids, shared.selected_poses], grid, api_visibility="private")
+    favourite.click(toggle_favourite, focused, favourite_note, api_visibility="private").then(
+        browse, [*filters, page, shared.selected_poses], browse_outputs, api_visibility="private")
+    shared.components["gallery_selection"] = selection
+    copy.click(edit_copy, focused, [editor.load_target, e_name, e_category, e_note], api_visibility="private").then(
+        lambda: gr.update(open=True), None, editor_box, api_visibility="private")
+    e_save.click(save_my_pose, [editor.value, e_name, e_category], e_note, api_visibility="private")
+
+    r_send.click(send_request, [r_name, r_description, r_category, r_reference],
+                 [r_mine, r_open, r_note, r_name, r_description, r_reference], api_visibility="private")
+    r_vote.click(vote_request, r_vote_id, [r_mine, r_open, r_note], api_visibility="private")
+    tab.select(show_requests, None, [r_mine, r_open], api_visibility="private")

@@ -1,0 +1,150 @@
+"""History: past batches with status and cost; their results; downloads; re-run; delete."""
+
+from __future__ import annotations
+
+import uuid
+
+import gradio as gr
+
+from studio.context import Studio, current
+from studio.services import exports, generations, stats
+from studio.ui.common import Shared, creator_errors, esc, media_file, user_of
+
+COLUMNS = ["#", "When (UTC)", "Status", "Images", "Failed", "Credits", "Refunded", "Quality"]
+
+
+def _rows(user_id: int) -> list[list]:
+    return [[g.id, g.created_at.strftime("%Y-%m-%d %H:%M"), g.status, f"{g.done_items}/{g.total_items}",
+             g.failed_items, g.credits_charged, g.credits_refunded, g.preset_key]
+            for g in generations.list_generations(current().db, user_id=user_id, limit=100)]
+
+
+def _stats_text(user_id: int) -> str:
+    s = stats.user_stats(current().db, user_id=user_id)
+    avg = s.get("average_image_seconds")
+    avg_text = f" · {avg:.1f} s per image on average" if avg else ""
+    def count(n: int, word: str) -> str:
+        return f"{n} {word}{'' if n == 1 else 'es' if word.endswith('h') else 's'}"
+
+    return (f"{count(s['generations'], 'batch')} · {count(s['images_completed'], 'image')} · "
+            f"{s['images_failed']} failed · {s['credits_spent']} credits spent{avg_text}")
+
+
+@creator_errors
+def show_history(request: gr.Request):
+    user = user_of(request)
+    rows = _rows(user.id)
+    note = ("No batches yet: render your first one in the **Batch** tab." if not rows
+            else "Click a batch to see its images. " + _stats_text(user.id))
+    return rows, note
+
+
+def _items(user_id: int, generation_id: int):
+    items = generations.list_items(current().db, user_id=user_id, generation_id=generation_id)
+    cards, ids = [], []
+    for item in items:
+        path = media_file(item.thumbnail_path) or media_file(item.image_path)
+        if item.status == "completed" and path:
+            star = "★ " if item.favourite else ""
+            cards.append((path, f"{star}{item.pose_name} · v{item.variation + 1} · seed {item.seed}"))
+            ids.append(item.id)
+    return cards, ids
+
+
+@creator_errors
+def open_batch(rows, request: gr.Request, evt: gr.SelectData):
+    user = user_of(request)
+    row = evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index
+    try:
+        generation_id = int(rows.iloc[row, 0]) if hasattr(rows, "iloc") else int(rows[row][0])
+    except (IndexError, ValueError, TypeError, KeyError):
+        raise gr.Error("Click a row of the table to open that batch.") from None
+    cards, ids = _items(user.id, generation_id)
+    g = generations.get_generation(current().db, user_id=user.id, generation_id=generation_id)
+    title = (f"**Batch #{g.id}** · {esc(g.status)} · {g.done_items} of {g.total_items} images · "
+             f"{g.credits_charged - g.credits_refunded} credits")
+    return generation_id, cards, ids, title, None
+
+
+def pick_item(ids: list[int], evt: gr.SelectData):
+    if evt.index is None or not ids or not 0 <= int(evt.index) < len(ids):
+        return None
+    return ids[int(evt.index)]
+
+
+@creator_errors
+def download_zip(generation_id, request: gr.Request):
+    user = user_of(request)
+    if not generation_id:
+        raise gr.Error("Open a batch first (click it in the table).")
+    return str(exports.generation_zip(current(), user_id=user.id, generation_id=int(generation_id)))
+
+
+@creator_errors
+def download_item(item_id, format_key: str, request: gr.Request):
+    user = user_of(request)
+    if not item_id:
+        raise gr.Error("Click an image first.")
+    relative = exports.reexport_item(current(), user_id=user.id, item_id=int(item_id), format_key=format_key)
+    return media_file(relative)
+
+
+@creator_errors
+def favourite_item(item_id, generation_id, request: gr.Request):
+    user = user_of(request)
+    if not item_id:
+        raise gr.Error("Click an image first.")
+    item = generations.get_item(current().db, user_id=user.id, item_id=int(item_id))
+    generations.set_item_favourite(current().db, user_id=user.id, item_id=item.id, favourite=not item.favourite)
+    return _items(user.id, int(generation_id))[0]
+
+
+@creator_errors
+def rerun_item(item_id, request: gr.Request) -> str:
+    user = user_of(request)
+    if not item_id:
+        raise gr.Error("Click an image first.")
+    g = generations.rerun_item(current(), user_id=user.id, item_id=int(item_id), submission_key=uuid.uuid4().hex)
+    return f"Re-running with the same seed as batch #{g.id}; follow it in the **Batch** tab or here."
+
+
+@creator_errors
+def delete_batch(generation_id, request: gr.Request):
+    user = user_of(request)
+    if not generation_id:
+        raise gr.Error("Open a batch first (click it in the table).")
+    generations.delete_generation(current(), user_id=user.id, generation_id=int(generation_id))
+    rows, note = show_history(request)
+    return rows, note, None, [], [], "Batch deleted with its images."
+
+
+def render(studio: Studio, shared: Shared) -> None:
+    format_choices = [(f.label, key) for key, f in exports.EXPORT_FORMATS.items()]
+    with gr.Tab("History", id="history") as tab:
+        note = gr.Markdown(elem_id="history-note")
+        table = gr.Dataframe(headers=COLUMNS, interactive=False, elem_id="history-table")
+        generation_id = gr.State(None)
+        item_ids = gr.State([])
+        item_id = gr.State(None)
+        title = gr.Markdown(elem_id="history-title")
+        results = gr.Gallery(label="Images: click one to download it in any size", columns=5, height=420,
+                             allow_preview=False, elem_id="history-results", interactive=False)
+        with gr.Row():
+            zip_button = gr.Button("Download ZIP of the batch", elem_id="history-zip")
+            fmt = gr.Dropdown(label="Size", choices=format_choices, value="original", scale=2)
+            one_button = gr.Button("Download this image")
+            favourite = gr.Button("★ Favourite")
+            rerun = gr.Button("Re-run with the same seed")
+            delete = gr.Button("Delete batch", variant="stop")
+        file_out = gr.File(label="Download", elem_id="history-download")
+        action_note = gr.Markdown()
+
+    tab.select(show_history, None, [table, note], api_visibility="private")
+    table.select(open_batch, table, [generation_id, results, item_ids, title, item_id], api_visibility="private")
+    results.select(pick_item, item_ids, item_id, api_visibility="private")
+    zip_button.click(download_zip, generation_id, file_out, api_visibility="private")
+    one_button.click(download_item, [item_id, fmt], file_out, api_visibility="private")
+    favourite.click(favourite_item, [item_id, generation_id], results, api_visibility="private")
+    rerun.click(rerun_item, item_id, action_note, api_visibility="private")
+    delete.click(delete_batch, generation_id, [table, note, generation_id, results, item_ids, action_note],
+                 api_visibility="private")

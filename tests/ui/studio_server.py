@@ -1,0 +1,40 @@
+"""A real studio served on a free local port, for browser and gradio_client tests."""
+
+from __future__ import annotations
+
+import socket
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from studio.context import Studio, configure
+from studio.jobs.queue import make_queue
+from studio.settings import load_settings
+from studio.startup import prepare_database
+from studio.web import BackgroundServer, build_asgi
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def running_studio(data_dir: Path, database_url: str | None = None, **env) -> Iterator[tuple[Studio, str]]:
+    """Migrate, seed, start the in-process worker and serve; yields (studio, base URL)."""
+    overrides = {"STUDIO_DATA_DIR": str(data_dir), "STUDIO_PRESET": "tiny", **env}
+    if database_url:
+        overrides["DATABASE_URL"] = database_url
+    settings = load_settings(**overrides)
+    settings.check_data_dir()
+    studio = Studio(settings=settings, db=prepare_database(settings))
+    configure(studio)
+    studio.queue = make_queue(studio)
+    try:
+        with BackgroundServer(build_asgi(studio), port=free_port()) as server:
+            yield studio, server.url
+    finally:
+        studio.queue.close()
+        configure(None)
+        studio.db.dispose()

@@ -1,0 +1,160 @@
+"""The whole creator path in headless Chromium, with a screenshot of every tab.
+
+Project -> photo -> three poses -> cost -> generate -> live progress -> results -> ZIP ->
+history -> ledger; and a page reload in the middle of a batch shows its progress again.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+from PIL import Image, ImageDraw
+
+from tests.ui.studio_server import running_studio
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+FINISHED = ("completed", "partial", "failed", "cancelled")
+
+
+def make_photo(path: Path) -> str:
+    image = Image.new("RGB", (320, 400), (200, 170, 150))
+    draw = ImageDraw.Draw(image)
+    draw.ellipse((110, 60, 210, 190), fill=(230, 200, 180))
+    draw.rectangle((90, 200, 230, 400), fill=(40, 60, 120))
+    image.save(path)
+    return str(path)
+
+
+def fill(page, elem_id: str, text: str) -> None:
+    page.locator(f"#{elem_id} textarea, #{elem_id} input").first.fill(text)
+
+
+def open_tab(page, name: str) -> None:
+    page.get_by_role("tab", name=name).click()
+
+
+def shoot(page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def wait_for(predicate, timeout: float = 60, what: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.25)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def progress_state(page) -> tuple[str | None, int, int]:
+    bar = page.locator("#batch-progress")
+    if not bar.count():
+        return None, 0, 0
+    return bar.get_attribute("data-status"), int(bar.get_attribute("data-done")), int(bar.get_attribute("data-total"))
+
+
+def make_avatar_and_pick(page, url: str, tmp_path: Path, poses: int) -> None:
+    page.goto(url)
+    page.wait_for_selector("#studio-balance", timeout=60_000)
+    fill(page, "avatar-new-project", "Spring catalogue")
+    page.locator("#avatar-create-project").click()
+    wait_for(lambda: "Spring catalogue" in page.locator("#avatar-project").inner_text()
+             or "created" in page.locator("#avatar-status").inner_text(), what="the project")
+    page.locator("#avatar-photo-input input[type=file]").set_input_files(make_photo(tmp_path / "me.png"))
+    page.wait_for_selector("#avatar-photo-input img", timeout=20_000)
+    fill(page, "avatar-photo-name", "Amira")
+    page.locator("#avatar-upload").click()
+    wait_for(lambda: "saved" in page.locator("#avatar-status").inner_text(), what="the avatar to save")
+    shoot(page, "tab-avatar")
+
+    open_tab(page, "Pose gallery")
+    thumbs = page.locator("#gallery-grid .thumbnail-item")
+    wait_for(lambda: thumbs.count() >= poses, what="pose thumbnails")
+    for i in range(poses):
+        thumbs.nth(i).click()
+        wait_for(lambda: f"{i + 1} pose" in page.locator("#gallery-selection").inner_text(), what=f"pick {i + 1}")
+    shoot(page, "tab-gallery")
+
+
+def test_whole_path_in_the_browser(page, tmp_path):
+    with running_studio(tmp_path / "data") as (studio, url):
+        make_avatar_and_pick(page, url, tmp_path, poses=3)
+
+        open_tab(page, "Batch")
+        wait_for(lambda: "45 credits" in page.locator("#batch-cost-box").inner_text(), what="the cost")
+        assert "balance 198" in page.locator("#batch-cost-box").inner_text()
+        page.locator("#batch-submit").click()
+
+        seen_running = False
+        def finished():
+            nonlocal seen_running
+            status, done, total = progress_state(page)
+            seen_running |= status in ("queued", "running")
+            return status in FINISHED and status
+        assert wait_for(finished, timeout=120, what="the batch to finish") == "completed"
+        assert seen_running, "the progress bar never showed the batch in flight"
+        assert progress_state(page)[1:] == (3, 3)
+        results = page.locator("#batch-results .thumbnail-item")
+        wait_for(lambda: results.count() == 3, what="three results")
+        wait_for(lambda: "153" in page.locator("#studio-balance").inner_text(), what="the header balance")
+        shoot(page, "tab-batch")
+
+        open_tab(page, "History")
+        first_cell = page.locator("#history-table").get_by_text("completed", exact=True).filter(visible=True).first
+        try:
+            first_cell.wait_for(timeout=20_000)
+        finally:
+            shoot(page, "tab-history")
+        first_cell.click()
+        wait_for(lambda: page.locator("#history-results .thumbnail-item").count() == 3, what="history images")
+        page.locator("#history-zip").click()
+        link = page.locator("#history-download a[href]").first
+        link.wait_for(timeout=30_000)
+        with page.expect_download() as download:
+            link.click()
+        archive = zipfile.ZipFile(io.BytesIO(Path(download.value.path()).read_bytes()))
+        names = archive.namelist()
+        assert "manifest.json" in names
+        assert len([n for n in names if n.endswith(".jpg")]) == 3  # the chosen Instagram feed size
+        shoot(page, "tab-history")
+
+        open_tab(page, "Credits")
+        ledger = page.locator("#credits-ledger")
+        wait_for(lambda: "-45" in ledger.inner_text(), what="the batch charge in the ledger")
+        assert "-2" in ledger.inner_text() and "+200" in ledger.inner_text()
+        shoot(page, "tab-credits")
+
+        open_tab(page, "Admin")  # the local user is the studio's admin
+        shoot(page, "tab-admin")
+
+
+def test_reloading_during_a_batch_shows_its_progress_again(page, tmp_path):
+    # Eight poses at 16 steps keep the tiny model busy long enough to reload in the middle.
+    with running_studio(tmp_path / "data", STUDIO_BATCH_SIZE="1") as (studio, url):
+        make_avatar_and_pick(page, url, tmp_path, poses=8)
+        open_tab(page, "Batch")
+        wait_for(lambda: "credits" in page.locator("#batch-cost-box").inner_text(), what="the cost")
+        page.locator("#batch-poses").scroll_into_view_if_needed()
+        page.get_by_text("Advanced").click()
+        page.get_by_label("Steps (0 = preset default)").fill("16")
+        page.locator("#batch-submit").click()
+        wait_for(lambda: progress_state(page)[0] in ("queued", "running"), what="the batch to start")
+
+        page.reload()
+        page.wait_for_selector("#studio-balance", timeout=60_000)
+        open_tab(page, "Batch")
+        status, done, total = wait_for(lambda: progress_state(page)[0] and progress_state(page),
+                                       what="progress after the reload")
+        assert total == 8
+        assert status in ("queued", "running"), "the reload should land in the middle of the batch"
+        shoot(page, "batch-after-reload")
+        final = wait_for(lambda: progress_state(page)[0] in FINISHED and progress_state(page), timeout=300,
+                         what="the batch to finish after the reload")
+        assert final == ("completed", 8, 8)
