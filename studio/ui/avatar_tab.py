@@ -62,7 +62,7 @@ def load_projects(request: gr.Request):
 
 
 @creator_errors
-def create_project(name: str, request: gr.Request):
+def make_project(name: str, request: gr.Request):
     user = user_of(request)
     project = avatars.create_project(current().db, user_id=user.id, name=name)
     return (gr.update(choices=_project_choices(user.id), value=project.id), [], "",
@@ -76,7 +76,7 @@ def show_project(project_id, request: gr.Request):
 
 
 @creator_errors
-def delete_project(project_id, request: gr.Request):
+def remove_project(project_id, request: gr.Request):
     user = user_of(request)
     pid = _project_id(project_id)
     if pid is None:
@@ -89,7 +89,7 @@ def delete_project(project_id, request: gr.Request):
 
 
 @creator_errors
-def upload_avatar(project_id, name: str, photo: str | None, key: str, request: gr.Request):
+def save_uploaded_avatar(project_id, name: str, photo: str | None, key: str, request: gr.Request):
     user = user_of(request)
     pid = _project_id(project_id)
     if pid is None:
@@ -271,7 +271,7 @@ def render(studio: Studio, shared: Shared) -> None:
 
         with gr.Tabs():
             with gr.Tab("From a photo", id="avatar-photo"):
-                upload_key = gr.State(new_key)
+                upload_key = gr.State(None)
                 with gr.Row():
                     photo = gr.Image(label="Photo of the person (JPEG, PNG or WebP, 256-4096 px, up to 10 MB)",
                                      type="filepath", sources=["upload"], height=260, elem_id="avatar-photo-input")
@@ -280,7 +280,7 @@ def render(studio: Studio, shared: Shared) -> None:
                         upload = gr.Button("Save avatar · 2 credits", variant="primary", elem_id="avatar-upload")
                         gr.Markdown("A clear, front-facing photo works best. Metadata (location, camera) is removed.")
             with gr.Tab("From words", id="avatar-words"):
-                words_key = gr.State(new_key)
+                words_key = gr.State(None)
                 candidates = gr.State([])
                 picked = gr.State(None)
                 example = gr.Dropdown(label="Start from an example persona", choices=examples)
@@ -305,19 +305,22 @@ def render(studio: Studio, shared: Shared) -> None:
                     words_name = gr.Textbox(label="Avatar name", placeholder="defaults to the persona's name")
                     save_words_btn = gr.Button("Save the chosen candidate", variant="primary")
             with gr.Tab("From a preset", id="avatar-preset"):
-                preset_key = gr.State(new_key)
+                preset_key = gr.State(None)
                 preset = gr.Dropdown(label="Preset", choices=presets)
                 preset_info = gr.Markdown()
                 from_preset = gr.Button("Create avatar · 8 credits", variant="primary")
 
     persona_inputs = [p_name, p_age, p_personality, p_background]
+    # Fresh submission keys per page load (a double click reuses them: charged once).
+    shared.on_load.append(lambda demo: demo.load(lambda: (new_key(), new_key(), new_key()), None,
+                                                 [upload_key, words_key, preset_key], api_visibility="private"))
     tab.select(load_projects, None, [project, gallery, hint], api_visibility="private")
     shared.on_load.append(lambda demo: demo.load(load_projects, None, [project, gallery, hint],
                                                  api_visibility="private"))
-    create.click(create_project, new_name, [project, gallery, new_name, status], api_visibility="private")
+    create.click(make_project, new_name, [project, gallery, new_name, status], api_visibility="private")
     project.change(show_project, project, gallery, api_visibility="private")
-    remove.click(delete_project, project, [project, gallery, status], api_visibility="private")
-    upload.click(upload_avatar, [project, photo_name, photo, upload_key], [gallery, status, upload_key, photo],
+    remove.click(remove_project, project, [project, gallery, status], api_visibility="private")
+    upload.click(save_uploaded_avatar, [project, photo_name, photo, upload_key], [gallery, status, upload_key, photo],
                  api_visibility="private", concurrency_limit=4).then(
         header_html, None, shared.user_box, api_visibility="private")
     example.change(start_from_example, example, [*persona_inputs, *attrs], api_visibility="private")

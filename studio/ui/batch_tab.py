@@ -192,7 +192,7 @@ def render(studio: Studio, shared: Shared) -> None:
     presets = preset_choices(studio)
     default_preset = studio.settings.preset if any(v == studio.settings.preset for _, v in presets) else presets[0][1]
     with gr.Tab("Batch", id="batch") as tab:
-        key = gr.State(new_key)
+        key = gr.State(None)
         generation_id = gr.State(None)
         hint = gr.Markdown(elem_id="batch-hint")
         with gr.Row():
@@ -233,6 +233,7 @@ def render(studio: Studio, shared: Shared) -> None:
                                      buttons=["download", "fullscreen"], interactive=False)
 
     cost_inputs = [shared.selected_poses, variations, preset, background]
+    shared.on_load.append(lambda demo: demo.load(new_key, None, key, api_visibility="private"))
     tab.select(refresh_choices, shared.selected_poses, [avatar, picked, hint], api_visibility="private").then(
         estimate_cost, cost_inputs, cost, api_visibility="private")
     for control in (variations, preset, background):

@@ -68,3 +68,11 @@ def noise_image(seed: int, size=(96, 96)) -> Image.Image:
 @pytest.fixture
 def avatar() -> Image.Image:
     return noise_image(1)
+
+
+@pytest.fixture(scope="session")
+def xl_engine(engine_options):
+    """The internal tiny-xl preset: SDXL ControlNet + IP-Adapter + refiner, random weights."""
+    from pipelines.loading import get_engine
+
+    return get_engine("tiny-xl", engine_options)

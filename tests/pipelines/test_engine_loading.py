@@ -51,7 +51,7 @@ def test_missing_model_offline_names_it_and_the_way_out(tmp_path):
     with pytest.raises(ModelUnavailableError) as err:
         get_engine("standard", options)
     message = str(err.value)
-    assert "lllyasviel/control_v11p_sd15_openpose" in message
+    assert "xinsir/controlnet-openpose-sdxl-1.0" in message
     assert "STUDIO_PRESET=tiny" in message and "internet" in message
     assert "standard" not in loaded_presets()
 
@@ -85,3 +85,43 @@ def test_tiny_models_are_built_once_in_the_standard_layout(models_dir):
     assert (tiny / "controlnet-openpose" / "config.json").is_file()
     assert (tiny / "ip-adapter" / "models" / "ip-adapter-plus-face_sd15.safetensors").is_file()
     assert (tiny / "ip-adapter" / "models" / "image_encoder" / "config.json").is_file()
+
+
+def test_presets_match_the_spec():
+    from pipelines.presets import PRESETS, get_preset, public_preset_keys
+
+    assert public_preset_keys() == ["tiny", "fast", "standard", "pro"]  # tiny-xl is for tests only
+    fast, standard, pro = (get_preset(k) for k in ("fast", "standard", "pro"))
+    assert fast.family == "sd15" and fast.lora == "latent-consistency/lcm-lora-sdv1-5"
+    for preset in (standard, pro):
+        assert preset.family == "sdxl" and preset.base_model == "stabilityai/stable-diffusion-xl-base-1.0"
+        assert preset.controlnet == "xinsir/controlnet-openpose-sdxl-1.0"
+        assert preset.ip_adapter_subfolder == "sdxl_models" and preset.image_encoder == "models/image_encoder"
+        assert preset.vae == "madebyollin/sdxl-vae-fp16-fix" and preset.licence
+    assert standard.refiner is None and pro.refiner == "stabilityai/stable-diffusion-xl-refiner-1.0"
+    assert pro.steps > standard.steps and 0 < pro.refiner_start < 1 and "refiner" in pro.licence
+    assert PRESETS["tiny-xl"].internal and PRESETS["tiny-xl"].refiner
+
+
+def test_cpu_offload_and_device_apply_to_the_refiner_too(tmp_path):
+    from pipelines.presets import get_preset
+
+    class Stage:
+        def __init__(self):
+            self.calls, self.vae = [], types.SimpleNamespace(enable_slicing=lambda: None, enable_tiling=lambda: None)
+
+        def enable_model_cpu_offload(self, device):
+            self.calls.append(("offload", device))
+
+        def to(self, device):
+            self.calls.append(("to", device))
+
+        def set_progress_bar_config(self, **kwargs):
+            self.calls.append(("quiet",))
+
+    for offload, expected in ((True, ("offload", "cuda")), (False, ("to", "cuda"))):
+        base, refiner = Stage(), Stage()
+        engine = loading.finish_engine(base, get_preset("pro"), EngineOptions(models_dir=tmp_path, cpu_offload=offload),
+                                       "cuda", "float16", refiner=refiner)
+        assert engine.refiner is refiner
+        assert base.calls == refiner.calls == [expected, ("quiet",)]

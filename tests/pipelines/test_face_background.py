@@ -5,7 +5,8 @@ import pytest
 from PIL import Image, ImageDraw
 
 from pipelines.background import person_mask, replace_background
-from pipelines.face import NoFaceError, face_crop
+from pipelines import face
+from pipelines.face import FaceBox, NoFaceError, crop_box, detection_available, face_crop, fallback_box
 from pipelines.keypoints import LIMBS
 from pipelines.skeleton import fit_transform
 
@@ -18,6 +19,41 @@ def test_no_face_falls_back_to_the_upper_centre():
     assert np.asarray(crop).reshape(-1, 3).tolist().count([255, 0, 0]) == 200 * 200
     with pytest.raises(NoFaceError, match="face"):
         face_crop(image, strict=True)
+
+
+def test_haar_cascades_load_offline_and_a_blank_picture_has_no_face():
+    assert detection_available()  # opencv-python-headless 4.x with its bundled cascades
+    frontal, profile = face._cascades()
+    assert frontal is not None and profile is not None
+    blank = Image.new("RGB", (300, 400), (240, 240, 240))
+    assert face.find_face(blank) is None
+    crop, box = face_crop(blank)
+    assert box is None and fallback_box((300, 400)) == (30, 0, 270, 240) and crop.size == (240, 240)
+    assert fallback_box((400, 300)) == (110, 0, 290, 180)
+    with pytest.raises(NoFaceError, match=r"no face found in the avatar picture \(300x400\); use a photo"):
+        face_crop(blank, strict=True)
+
+
+def test_largest_detected_face_wins_and_the_crop_adds_hair_and_chin(monkeypatch):
+    """The detector itself is OpenCV's; here it is stubbed to check what is done with its boxes."""
+    class Cascade:
+        def __init__(self, boxes):
+            self.boxes = boxes
+
+        def detectMultiScale(self, grey, **kwargs):
+            return np.array(self.boxes, dtype=np.int32).reshape(-1, 4)
+
+    picture = Image.new("RGB", (400, 400), "grey")
+    monkeypatch.setattr(face, "_cascades", lambda: (Cascade([[10, 10, 40, 40], [150, 120, 100, 100]]), Cascade([])))
+    crop, box = face_crop(picture)
+    assert box == FaceBox(150, 120, 100, 100)
+    left, top, right, bottom = crop_box((400, 400), box)
+    assert right - left == bottom - top == 160 == crop.size[0]  # (1 + 0.6) x 100
+    assert (left, top) == (120, 80)  # centred, moved up 10 px for hair
+    assert crop_box((120, 120), box)[2:] == (120, 120)  # kept inside a small picture
+    # no frontal face: the profile cascade runs on the picture and on its mirror image
+    monkeypatch.setattr(face, "_cascades", lambda: (Cascade([]), Cascade([[0, 50, 80, 80]])))
+    assert face.find_face(picture) in (FaceBox(0, 50, 80, 80), FaceBox(320, 50, 80, 80))
 
 
 def synthetic_person(kp, w=128, h=128):

@@ -127,9 +127,23 @@ def test_bad_input_is_refused_with_a_clear_message_and_costs_nothing(studio_url,
     Image.new("RGB", (100, 80)).save(tiny_photo)
     with pytest.raises(AppError, match="at least 256"):
         c.predict(project["project_id"], "Small", handle_file(str(tiny_photo)), "", api_name="/upload_avatar")
-    with pytest.raises(AppError, match="not uploaded to the studio"):
-        c.predict(project["project_id"], "Sneaky", {"path": "/etc/passwd", "meta": {"_type": "gradio.FileData"}}, "",
-                  api_name="/upload_avatar")
+    not_a_photo = tmp_path / "notes.txt"
+    not_a_photo.write_text("hello")
+    with pytest.raises(AppError, match="upload a JPEG, PNG or WebP"):
+        c.predict(project["project_id"], "Notes", handle_file(str(not_a_photo)), "", api_name="/upload_avatar")
     with pytest.raises(AppError):
         c.predict(0, 1, "tiny", False, api_name="/estimate")
     assert c.predict(api_name="/balance")["balance"] == 200
+
+
+def test_the_api_reads_only_files_uploaded_to_the_studio():
+    """A hand-made request naming a server path (no upload) is refused before anything reads it."""
+    import gradio as gr
+
+    from studio.ui.api import uploaded_file
+
+    with pytest.raises(gr.Error, match="not uploaded to the studio"):
+        uploaded_file({"path": "/etc/passwd", "meta": {"_type": "gradio.FileData"}})
+    with pytest.raises(gr.Error, match="not uploaded to the studio"):
+        from gradio.utils import get_upload_folder
+        uploaded_file({"path": f"{get_upload_folder()}/../../etc/passwd"})
