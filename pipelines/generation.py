@@ -220,7 +220,6 @@ class PoseEngine:
         controls = [render_pose(item.keypoints, p.width, p.height) for item in chunk]
         generators = [torch.Generator("cpu").manual_seed(item.seed) for item in chunk]
         keys = tuple(item.key for item in chunk)
-        split = self.preset.refiner_start if self.refiner is not None else None
         interrupted = False
 
         def on_step_end(stage: str, done_before: int, total: int):
@@ -238,6 +237,8 @@ class PoseEngine:
         with self._lock:
             base_steps, refiner_steps = self.stage_steps(p.steps)
             total = base_steps + refiner_steps
+            # A schedule too short to give both stages a step runs the base alone.
+            split = self.preset.refiner_start if refiner_steps else None
             self.pipe.set_ip_adapter_scale(p.identity_strength)
             stage_two = {} if split is None else {"denoising_end": split, "output_type": "latent"}
             output = self.pipe(
@@ -269,12 +270,12 @@ class PoseEngine:
         split = self.preset.refiner_start
         base = _fresh_timesteps(self.pipe.scheduler, steps)
         refine = _fresh_timesteps(self.refiner.scheduler, steps)
-        base_cutoff = round(self.pipe.scheduler.config.num_train_timesteps * (1 - split))
-        refine_cutoff = round(self.refiner.scheduler.config.num_train_timesteps * (1 - split))
-        base_n = int((base >= base_cutoff).sum())
-        refine_n = int((refine < refine_cutoff).sum())
-        if getattr(self.refiner.scheduler, "order", 1) == 2 and refine_n % 2 == 0:
+        base_n = int((base >= _cutoff(self.pipe.scheduler, split)).sum())
+        refine_n = int((refine < _cutoff(self.refiner.scheduler, split)).sum())
+        if refine_n and getattr(self.refiner.scheduler, "order", 1) == 2 and refine_n % 2 == 0:
             refine_n += 1  # as StableDiffusionXLImg2ImgPipeline.get_timesteps does
+        if not base_n or not refine_n:
+            return steps, 0  # a schedule too short to split: the base (pose, identity) runs alone
         return base_n, refine_n
 
     def _result(self, item: PoseItem, image, error, call: _Call, seconds: float) -> PoseResult:
@@ -329,6 +330,13 @@ def _fresh_timesteps(scheduler, steps: int):
     copy = scheduler.__class__.from_config(scheduler.config)
     copy.set_timesteps(steps)
     return copy.timesteps
+
+
+def _cutoff(scheduler, fraction: float) -> int:
+    """The timestep where ``denoising_end`` / ``denoising_start`` = ``fraction`` splits the schedule
+    (the same arithmetic as the SDXL pipelines)."""
+    train = scheduler.config.num_train_timesteps
+    return int(round(train - fraction * train))
 
 
 def _describe(exc: BaseException) -> str:

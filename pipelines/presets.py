@@ -46,8 +46,9 @@ class Preset:
     local: bool = False  # ids are folders under EngineOptions.models_dir
     variant: str | None = None  # "fp16" weights where the repo has them (used only with fp16)
     # SDXL only: a second-stage refiner (StableDiffusionXLImg2ImgPipeline sharing the base's
-    # text_encoder_2 and VAE). The base denoises the first ``refiner_start`` of the schedule and
-    # hands over latents; the refiner finishes the rest of the same ``steps`` schedule.
+    # text_encoder_2 and VAE). The split is by noise level, as diffusers' denoising_end/start:
+    # the base takes the timesteps above (1 - refiner_start) x 1000 and hands over latents, the
+    # refiner finishes the same ``steps`` schedule (how many steps each gets depends on the scheduler).
     refiner: str | None = None
     refiner_start: float = 0.8
     internal: bool = False  # tests only: not listed, not offered in the studio
@@ -122,8 +123,9 @@ PRESETS: dict[str, Preset] = {
             scheduler="dpmpp_2m_karras", steps=40, guidance=6.0, pose_strength=0.9, identity_strength=0.55,
             width=832, height=1216, variant="fp16",
             licence=_SDXL_LICENCE + "; CreativeML OpenRAIL++-M (SDXL refiner)",
-            description="The standard SDXL stack at 40 steps: the base model (pose + identity) runs the first 80% "
-                        "of the schedule, the SDXL refiner the last 20% for finer skin, hair and fabric.",
+            description="The standard SDXL stack at 40 steps: the base model (pose + identity) denoises down to "
+                        "timestep 200 (25 steps with Karras sigmas), the SDXL refiner does the last, low-noise "
+                        "15 steps for finer skin, hair and fabric.",
         ),
         Preset(
             key="tiny-xl", label="Tiny SDXL (test)", family="sdxl",
