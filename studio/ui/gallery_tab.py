@@ -211,7 +211,8 @@ def render(studio: Studio, shared: Shared) -> None:
         focused = gr.State(None)
         with gr.Row():
             with gr.Column(scale=1, min_width=220):
-                category = gr.Radio(label="Category", choices=category_choices(), value=ANY, elem_id="gallery-category")
+                category = gr.Dropdown(label="Category", choices=category_choices(), value=ANY,
+                                       elem_id="gallery-category")
                 difficulty = gr.Dropdown(label="Difficulty", choices=FILTERS["difficulty"], value=ANY)
                 gender = gr.Dropdown(label="Suits", choices=FILTERS["gender"], value=ANY)
                 framing = gr.Dropdown(label="Framing", choices=FILTERS["framing"], value=ANY)

@@ -76,3 +76,13 @@ def xl_engine(engine_options):
     from pipelines.loading import get_engine
 
     return get_engine("tiny-xl", engine_options)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_face_cache():
+    """face_crop remembers detections per picture; tests that stub the cascades must not see (or leave) them."""
+    from pipelines.face import clear_face_cache
+
+    clear_face_cache()
+    yield
+    clear_face_cache()

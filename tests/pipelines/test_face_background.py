@@ -92,3 +92,50 @@ def test_replace_background_has_no_halo(standing):
     assert replace_background(image, mask, backdrop=backdrop).getpixel((0, 0)) == (10, 20, 30)
     with pytest.raises(ValueError, match="mask is 10x10"):
         replace_background(image, Image.new("L", (10, 10)), colour="white")
+
+
+def test_face_crop_remembers_each_picture_and_keeps_pictures_apart(monkeypatch):
+    calls = []
+    real_find = face.find_face
+    monkeypatch.setattr(face, "find_face", lambda image: calls.append(image.size) or real_find(image))
+    first = Image.new("RGB", (300, 400), (240, 240, 240))
+    crop, box = face_crop(first)
+    again, again_box = face_crop(first.copy())  # same pixels, another object: a cache hit
+    assert len(calls) == 1 and again_box == box
+    assert again.size == crop.size and again.tobytes() == crop.tobytes() and again is not crop
+    other = first.copy()
+    other.putpixel((0, 0), (0, 0, 0))  # one pixel differs: another key, detected on its own
+    face_crop(other)
+    face_crop(first.resize((400, 300)))  # same colour, other size
+    assert len(calls) == 3
+    with pytest.raises(NoFaceError):  # strict mode still applies to a remembered "no face"
+        face_crop(first, strict=True)
+    assert len(calls) == 3
+
+
+def test_face_cache_is_bounded_and_least_recently_used_goes_first():
+    cache = face._FaceCache(2)
+    cache.put(("a", (1, 1)), None)
+    cache.put(("b", (1, 1)), FaceBox(0, 0, 1, 1))
+    assert cache.get(("a", (1, 1))) is None  # touch a: b is now the oldest
+    cache.put(("c", (1, 1)), None)
+    assert len(cache) == 2 and cache.get(("b", (1, 1))) is face._FaceCache._MISSING
+
+
+def test_detection_on_a_shrunk_copy_maps_the_box_back_to_full_resolution(monkeypatch):
+    class Cascade:
+        def __init__(self, boxes):
+            self.boxes, self.seen = boxes, []
+
+        def detectMultiScale(self, grey, **kwargs):
+            self.seen.append((grey.shape, kwargs["minSize"]))
+            return np.array(self.boxes, dtype=np.int32).reshape(-1, 4)
+
+    frontal = Cascade([[100, 50, 128, 128]])
+    monkeypatch.setattr(face, "_cascades", lambda: (frontal, Cascade([])))
+    big = Image.new("RGB", (2000, 1500), "grey")
+    assert face.find_face(big) == FaceBox(391, 195, 500, 500)  # x 2000/512
+    assert frontal.seen == [((384, 512), (38, 38))]  # long side 512, minSize a tenth of the short side
+    frontal.seen.clear()
+    face.find_face(Image.new("RGB", (256, 256), "grey"))  # small pictures are used as they are
+    assert frontal.seen == [((256, 256), (25, 25))]

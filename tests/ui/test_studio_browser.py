@@ -80,10 +80,14 @@ def make_avatar_and_pick(page, url: str, tmp_path: Path, poses: int) -> None:
     for i in range(poses):
         thumbs.nth(i).click()
         wait_for(lambda: f"{i + 1} pose" in page.locator("#gallery-selection").inner_text(), what=f"pick {i + 1}")
+        wait_for(lambda: thumbs.count() >= poses and "✓" in thumbs.nth(i).inner_text(), what=f"the tick on pick {i + 1}")
+    page.wait_for_timeout(500)
     shoot(page, "tab-gallery")
 
 
 def test_whole_path_in_the_browser(page, tmp_path):
+    requested: list[str] = []
+    page.on("request", lambda r: requested.append(r.url))
     with running_studio(tmp_path / "data") as (studio, url):
         make_avatar_and_pick(page, url, tmp_path, poses=3)
 
@@ -134,6 +138,16 @@ def test_whole_path_in_the_browser(page, tmp_path):
         open_tab(page, "Admin")  # the local user is the studio's admin
         shoot(page, "tab-admin")
 
+        # Nothing came from the internet: no CDN script, font or image.
+        foreign = [u for u in requested if not u.startswith((url, "data:", "blob:"))]
+        assert foreign == [], foreign
+
+        # A phone-sized screen still shows the tabs and the batch.
+        page.set_viewport_size({"width": 390, "height": 844})
+        open_tab(page, "Batch")
+        assert page.locator("#batch-submit").is_visible()
+        shoot(page, "phone-batch")
+
 
 def test_reloading_during_a_batch_shows_its_progress_again(page, tmp_path):
     # Eight poses at 16 steps keep the tiny model busy long enough to reload in the middle.
@@ -158,3 +172,48 @@ def test_reloading_during_a_batch_shows_its_progress_again(page, tmp_path):
         final = wait_for(lambda: progress_state(page)[0] in FINISHED and progress_state(page), timeout=300,
                          what="the batch to finish after the reload")
         assert final == ("completed", 8, 8)
+
+
+def test_designer_drags_a_joint_saves_and_finds_it_in_my_poses(page, tmp_path):
+    from studio.services import my_poses, users
+
+    with running_studio(tmp_path / "data") as (studio, url):
+        page.goto(url)
+        page.wait_for_selector("#studio-balance", timeout=60_000)
+        open_tab(page, "Pose gallery")
+        thumbs = page.locator("#gallery-grid .thumbnail-item")
+        wait_for(lambda: thumbs.count() > 0, what="pose thumbnails")
+        thumbs.first.click()
+        wait_for(lambda: page.locator("#gallery-details").inner_text().strip(), what="the pose details")
+        library_name = page.locator("#gallery-details strong").first.inner_text()
+        page.locator("#gallery-edit-copy").click()
+
+        wrist = page.locator("#gallery-pose-editor .pe-joint[data-name=right_wrist] .pe-dot")
+        wrist.wait_for(timeout=20_000)
+        wait_for(lambda: "my version" in page.locator("#editor-name input, #editor-name textarea").first.input_value(),
+                 what="the editor to load the library pose")
+        before = page.evaluate("() => document.querySelector('#gallery-pose-editor .pe-root').parentElement"
+                               ".poseEditor.pose.body[4]")
+        wrist.scroll_into_view_if_needed()
+        box = wrist.bounding_box()
+        x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+        page.mouse.move(x, y)
+        page.mouse.down()
+        page.mouse.move(x + 30, y - 45, steps=6)
+        page.mouse.up()
+        page.wait_for_timeout(800)  # the finished edit travels to Python on release
+        fill(page, "editor-name", "Wave for the camera")
+        page.locator("#editor-save").click()
+        wait_for(lambda: "Saved" in page.locator("#editor-note").inner_text(), what="the save")
+        shoot(page, "pose-editor-in-studio")
+
+        # The saved pose is the dragged one, and it is the creator's own.
+        owner = users.by_name(studio.db, "local")
+        saved = [p for p in my_poses.list_my_poses(studio.db, user_id=owner.id) if p.name == "Wave for the camera"]
+        assert len(saved) == 1 and saved[0].owner_id == owner.id
+        assert saved[0].keypoints["body"][4][:2] != before[:2]
+
+        page.get_by_label("My poses only").check()
+        wait_for(lambda: "Wave for the camera" in page.locator("#gallery-grid").inner_text(),
+                 what="the pose under My poses")
+        assert library_name not in page.locator("#gallery-grid").inner_text()
