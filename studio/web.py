@@ -17,9 +17,8 @@ from studio.services import health
 log = logging.getLogger(__name__)
 
 
-def build_asgi(studio: Studio) -> FastAPI:
-    from studio.ui.layout import CSS, build_ui, theme
-
+def health_app(studio: Studio) -> FastAPI:
+    """The HTTP app with /healthz alone: it answers even when the UI could not be built."""
     app = FastAPI(title="Pose Studio", docs_url=None, redoc_url=None)
 
     @app.get("/healthz")
@@ -27,6 +26,13 @@ def build_asgi(studio: Studio) -> FastAPI:
         body = health.report(studio)
         return JSONResponse(body, status_code=200 if body["ok"] else 503)
 
+    return app
+
+
+def build_asgi(studio: Studio) -> FastAPI:
+    from studio.ui.layout import CSS, build_ui, theme
+
+    app = health_app(studio)
     demo = build_ui(studio)
     demo.queue(default_concurrency_limit=8, max_size=256)
     settings = studio.settings
@@ -47,7 +53,9 @@ class BackgroundServer:
 
     def __init__(self, app: FastAPI, host: str = "127.0.0.1", port: int = 7860):
         self.url = f"http://{host}:{port}"
-        self.server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning"))
+        # Streaming clients (gradio_client, browsers) keep connections open: do not wait on them.
+        self.server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning",
+                                                    timeout_graceful_shutdown=2))
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
     def __enter__(self) -> "BackgroundServer":

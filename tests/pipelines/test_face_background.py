@@ -96,8 +96,8 @@ def test_replace_background_has_no_halo(standing):
 
 def test_face_crop_remembers_each_picture_and_keeps_pictures_apart(monkeypatch):
     calls = []
-    real_find = face.find_face
-    monkeypatch.setattr(face, "find_face", lambda image: calls.append(image.size) or real_find(image))
+    real_detect = face._detect
+    monkeypatch.setattr(face, "_detect", lambda pixels, size: calls.append(size) or real_detect(pixels, size))
     first = Image.new("RGB", (300, 400), (240, 240, 240))
     crop, box = face_crop(first)
     again, again_box = face_crop(first.copy())  # same pixels, another object: a cache hit
