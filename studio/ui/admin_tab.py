@@ -99,6 +99,7 @@ def render(studio: Studio, shared: Shared) -> None:
             answer_note = gr.Markdown()
         status.change(show_requests, status, table, api_visibility="private")
         tab.select(show_requests, status, table, api_visibility="private")
+        tab.select(health_report, None, health_json, api_visibility="private")
         for button, action in ((approve, "approve"), (reject, "reject"), (complete, "complete")):
             button.click(answer_request, [gr.State(action), request_id, pose_id, note, status], [table, answer_note],
                          api_visibility="private")
