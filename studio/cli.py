@@ -41,23 +41,16 @@ def cmd_db_current(args) -> int:
 
 
 def cmd_seed(args) -> int:
-    from studio.startup import prepare_database
-
-    report = _prepare(prepare_database)
-    print("seeded" if report else "nothing to do")
-    return 0
-
-
-def _prepare(prepare):
-    settings = get_settings()
-    settings.check_data_dir()
     from studio.db.migrate import migration_lock, upgrade_to_head
     from studio.db.seed import seed_all
 
+    get_settings().check_data_dir()
     db = _db()
     upgrade_to_head(db)
-    with migration_lock(db):
-        return seed_all(db).changed
+    with migration_lock(db):  # several processes seeding at once: one writes, the others find nothing
+        changed = seed_all(db).changed
+    print("seeded" if changed else "nothing to do")
+    return 0
 
 
 def cmd_credits_grant(args) -> int:
