@@ -37,6 +37,7 @@ class Database:
             _sqlite_pragmas(self.engine)
         else:
             self.engine = sa.create_engine(parsed, pool_pre_ping=True, pool_size=10, max_overflow=20)
+        self.reader = self.engine.execution_options(studio_read_only=True)
 
     @property
     def display_url(self) -> str:
@@ -52,6 +53,17 @@ class Database:
             except BaseException:
                 session.rollback()
                 raise
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A read-only look (progress polls, listings): never commits.
+
+        On SQLite it starts a plain deferred transaction instead of taking the write lock, so a
+        page polling progress never makes the worker's writes wait.
+        """
+        # Closing (not rolling back) keeps loaded rows readable; the pool ends the transaction.
+        with Session(self.reader, expire_on_commit=False) as session:
+            yield session
 
     def check_reachable(self) -> None:
         try:
@@ -84,4 +96,5 @@ def _sqlite_pragmas(engine: sa.Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        read_only = conn.get_execution_options().get("studio_read_only", False)
+        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")

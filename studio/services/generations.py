@@ -272,19 +272,19 @@ def _owned_item(session: Session, user_id: int, item_id: int) -> tuple[Generatio
 
 
 def get_generation(db: Database, *, user_id: int, generation_id: int) -> Generation:
-    with db.session() as session:
+    with db.reading() as session:
         return _owned(session, user_id, generation_id)
 
 
 def list_generations(db: Database, *, user_id: int, limit: int = 20, offset: int = 0) -> list[Generation]:
-    with db.session() as session:
+    with db.reading() as session:
         return list(session.exec(select(Generation).where(Generation.user_id == user_id)
                                  .order_by(col(Generation.id).desc()).limit(max(1, min(limit, 200)))
                                  .offset(max(0, offset))))
 
 
 def list_items(db: Database, *, user_id: int, generation_id: int) -> list[GenerationItem]:
-    with db.session() as session:
+    with db.reading() as session:
         _owned(session, user_id, generation_id)
         return list(session.exec(select(GenerationItem).where(GenerationItem.generation_id == generation_id)
                                  .order_by(GenerationItem.position, GenerationItem.variation)))
@@ -292,14 +292,14 @@ def list_items(db: Database, *, user_id: int, generation_id: int) -> list[Genera
 
 def latest_active(db: Database, *, user_id: int) -> Generation | None:
     """The queued or running batch to show again after a page reload (the newest one)."""
-    with db.session() as session:
+    with db.reading() as session:
         return session.exec(select(Generation).where(Generation.user_id == user_id,
                                                      col(Generation.status).in_(ACTIVE))
                             .order_by(col(Generation.id).desc())).first()
 
 
 def progress(db: Database, *, user_id: int, generation_id: int) -> BatchProgress:
-    with db.session() as session:
+    with db.reading() as session:
         g = _owned(session, user_id, generation_id)
         items = list(session.exec(select(GenerationItem).where(
             GenerationItem.generation_id == generation_id, GenerationItem.status != ItemStatus.pending.value)
