@@ -164,6 +164,30 @@ def _validated_background(background: dict | None) -> dict | None:
     return given
 
 
+BACKDROPS = "backdrops"
+
+
+def save_backdrop(studio: Studio, *, user_id: int, file_path: str) -> str:
+    """Keep an uploaded background picture (checked like any upload); returns its media path
+    for ``SubmitRequest.background={"image": path}``. Free: it is charged per image in a batch."""
+    from studio.uploads import read_photo
+
+    picture = read_photo(file_path)
+    return MediaStore(studio.settings.media_dir).save_jpeg(user_id, BACKDROPS, picture)
+
+
+def _check_backdrop(studio: Studio, user_id: int, relative: object) -> None:
+    # Only the creator's own saved backdrops: a path into someone else's folder is "not found".
+    if not isinstance(relative, str) or not relative.startswith(f"u{user_id}/{BACKDROPS}/"):
+        raise NotFound("background picture not found: upload it again")
+    try:
+        exists = MediaStore(studio.settings.media_dir).absolute(relative).is_file()
+    except ValueError:
+        exists = False
+    if not exists:
+        raise NotFound("background picture not found: upload it again")
+
+
 def _owned_avatar(session: Session, user_id: int, avatar_id: int) -> Avatar:
     avatar = session.get(Avatar, avatar_id) if isinstance(avatar_id, int) else None
     if avatar is None or avatar.user_id != user_id or not avatar.image_path:
@@ -188,6 +212,8 @@ def submit(studio: Studio, *, user_id: int, request: SubmitRequest, now: datetim
     if existing is not None:
         return existing
     params, background, formats = _validated_request(request)
+    if background and "image" in background:
+        _check_backdrop(studio, user_id, background["image"])
 
     def plan(session: Session) -> list[_ItemSpec]:
         poses = _visible_poses(session, user_id, request.pose_ids)

@@ -19,7 +19,8 @@ from studio.ui.common import Shared, creator_errors, esc, int_arg, media_file, u
 from studio.ui.layout import header_html
 
 POLL_SECONDS = 0.5
-BACKGROUNDS = [("Keep the background", "keep"), ("Solid colour", "colour"), ("Generated scene", "scene")]
+BACKGROUNDS = [("Keep the background", "keep"), ("Solid colour", "colour"), ("My picture", "picture"),
+               ("Generated scene", "scene")]
 
 
 def new_key() -> str:
@@ -56,9 +57,13 @@ def refresh_choices(selected: list[int], request: gr.Request):
     return gr.update(choices=choices, value=choices[0][1] if choices else None), cards, hint
 
 
-def _background(kind: str, colour: str, scene: str) -> dict | None:
+def _background(kind: str, colour: str, scene: str, picture: str | None, user_id: int) -> dict | None:
     if kind == "colour":
         return {"colour": colour or "#ffffff"}
+    if kind == "picture":
+        if not picture:
+            raise gr.Error("Upload the picture to put behind the person (JPEG, PNG or WebP, at least 256 px).")
+        return {"image": generations.save_backdrop(current(), user_id=user_id, file_path=picture)}
     if kind == "scene":
         if not (scene or "").strip():
             raise gr.Error("Describe the scene to put behind the person, e.g. 'a bright studio with plants'.")
@@ -147,8 +152,9 @@ def watch(user_id: int, generation_id: int):
 
 
 @creator_errors
-def submit_batch(avatar_id, selected, variations, preset_key, background, colour, scene, formats, prompt, negative,
-                 steps, guidance, pose_strength, identity_strength, width, height, seed, key, request: gr.Request):
+def submit_batch(avatar_id, selected, variations, preset_key, background, colour, scene, backdrop, formats, prompt,
+                 negative, steps, guidance, pose_strength, identity_strength, width, height, seed, key,
+                 request: gr.Request):
     user = user_of(request)
     if not avatar_id:
         raise gr.Error("Choose the avatar to render: make one in the Avatar tab first.")
@@ -158,7 +164,7 @@ def submit_batch(avatar_id, selected, variations, preset_key, background, colour
         avatar_id=int(avatar_id), pose_ids=tuple(int(p) for p in selected),
         variations=int_arg(variations, "Variations per pose", 1, 10), preset_key=preset_key,
         params=_params(prompt, negative, steps, guidance, pose_strength, identity_strength, width, height, seed),
-        background=_background(background, colour, scene), export_formats=tuple(formats or ()),
+        background=_background(background, colour, scene, backdrop, user.id), export_formats=tuple(formats or ()),
         submission_key=key)
     generation = generations.submit(current(), user_id=user.id, request=request_)
     for html_, cards, gid in watch(user.id, generation.id):
@@ -207,6 +213,8 @@ def render(studio: Studio, shared: Shared) -> None:
                     background = gr.Radio(label="Background", choices=BACKGROUNDS, value="keep")
                     colour = gr.ColorPicker(label="Colour", value="#ffffff", visible=False)
                     scene = gr.Textbox(label="Scene", placeholder="a bright studio with plants", visible=False)
+                backdrop = gr.Image(label="Background picture", type="filepath", sources=["upload"], height=160,
+                                    visible=False)
                 formats = gr.CheckboxGroup(label="Export sizes", choices=format_choices(),
                                            value=["instagram_feed"], elem_id="batch-formats")
                 with gr.Accordion("Advanced", open=False):
@@ -238,10 +246,11 @@ def render(studio: Studio, shared: Shared) -> None:
         estimate_cost, cost_inputs, cost, api_visibility="private")
     for control in (variations, preset, background):
         control.change(estimate_cost, cost_inputs, cost, api_visibility="private")
-    background.change(lambda b: (gr.update(visible=b == "colour"), gr.update(visible=b == "scene")),
-                      background, [colour, scene], api_visibility="private")
+    background.change(lambda b: (gr.update(visible=b == "colour"), gr.update(visible=b == "scene"),
+                                 gr.update(visible=b == "picture")),
+                      background, [colour, scene, backdrop], api_visibility="private")
     submit.click(submit_batch,
-                 [avatar, shared.selected_poses, variations, preset, background, colour, scene, formats, prompt,
+                 [avatar, shared.selected_poses, variations, preset, background, colour, scene, backdrop, formats, prompt,
                   negative, steps, guidance, pose_strength, identity_strength, width, height, seed, key],
                  [progress, results, generation_id, key], api_visibility="private", concurrency_limit=None).then(
         header_html, None, shared.user_box, api_visibility="private")
