@@ -111,7 +111,6 @@ def _draw_figure(draw: ImageDraw.ImageDraw, pts: dict[str, tuple[float, float]],
         if a in pts and b in pts:
             _capsule(draw, pts[a], pts[b], width * unit, colour)
 
-    below = (0.0, card[3] + card_h)  # a point far below the card, for cut-off limbs
     neck = pts.get("neck")
     hips = [pts[h] for h in ("right_hip", "left_hip") if h in pts]
 

@@ -1,4 +1,4 @@
-"""Avatar projects and avatars: from a photo, from words, or from a shipped preset.
+"""Avatars: from a photo, from words, or from a shipped preset (projects: ``projects.py``).
 
 Every function is scoped by ``user_id``: an id that is unknown or belongs to someone else
 raises ``NotFound`` with the same message either way, so nothing about other creators leaks.
@@ -28,25 +28,26 @@ import secrets
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from PIL import Image
 from PIL.PngImagePlugin import PngInfo
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, select
 
 from studio import uploads
 from studio.context import Studio
 from studio.db.engine import Database
-from studio.db.tables import Avatar, AvatarPreset, AvatarProject, AvatarUsage, CreditLedger, PersonaExample
+from studio.db.tables import Avatar, AvatarPreset, AvatarUsage, CreditLedger, PersonaExample
 from studio.db.types import utcnow
 from studio.engine import engine_for
 from studio.enums import AvatarSource, LedgerKind
 from studio.media import MediaStore
 from studio.services import credits
 from studio.services.errors import InvalidInput, NotFound, StudioError
+from studio.services.fields import clean_text
+from studio.services.projects import own_project, touch
 
 log = logging.getLogger(__name__)
 
@@ -70,17 +71,6 @@ class AvatarGenerationFailed(StudioError):
 
 
 @dataclass(frozen=True)
-class ProjectSummary:
-    id: int
-    name: str
-    description: str
-    avatar_count: int
-    cover_thumbnail: str  # the newest avatar's thumbnail (media path), "" for an empty project
-    created_at: datetime
-    updated_at: datetime
-
-
-@dataclass(frozen=True)
 class Candidate:
     """One picture of an "avatar from words" preview; ``image_path`` is relative to the media root."""
 
@@ -88,73 +78,6 @@ class Candidate:
     image_path: str
     prompt: str
     negative_prompt: str
-
-
-# projects ------------------------------------------------------------------------------
-
-def create_project(db: Database, *, user_id: int, name: str, description: str = "") -> AvatarProject:
-    name, description = _project_name(name), _text(description, "the description", 500)
-    with db.session() as session:
-        project = AvatarProject(user_id=user_id, name=name, description=description)
-        session.add(project)
-        session.flush()
-        return project
-
-
-def rename_project(db: Database, *, user_id: int, project_id: int, name: str,
-                   description: str | None = None) -> AvatarProject:
-    name = _project_name(name)
-    with db.session() as session:
-        project = _own_project(session, user_id, project_id)
-        project.name = name
-        if description is not None:
-            project.description = _text(description, "the description", 500)
-        project.updated_at = utcnow()
-        session.add(project)
-        return project
-
-
-def get_project(db: Database, *, user_id: int, project_id: int) -> AvatarProject:
-    with db.session() as session:
-        return _own_project(session, user_id, project_id)
-
-
-def list_projects(db: Database, *, user_id: int) -> list[ProjectSummary]:
-    """The creator's projects, most recently changed first, with how many avatars each holds."""
-    with db.session() as session:
-        counts = dict(session.exec(
-            select(Avatar.project_id, func.count(Avatar.id)).where(Avatar.user_id == user_id)
-            .group_by(Avatar.project_id)).all())
-        covers: dict[int, str] = {}
-        for project_id, thumb in session.exec(
-                select(Avatar.project_id, Avatar.thumbnail_path).where(Avatar.user_id == user_id)
-                .order_by(col(Avatar.created_at).desc(), col(Avatar.id).desc())):
-            covers.setdefault(project_id, thumb)
-        projects = session.exec(select(AvatarProject).where(AvatarProject.user_id == user_id)
-                                .order_by(col(AvatarProject.updated_at).desc(), col(AvatarProject.id).desc()))
-        return [ProjectSummary(p.id, p.name, p.description, counts.get(p.id, 0), covers.get(p.id, ""),
-                               p.created_at, p.updated_at) for p in projects]
-
-
-def delete_project(studio: Studio, *, user_id: int, project_id: int) -> int:
-    """Delete the project, its avatars and their pictures; returns how many avatars went.
-
-    Generations made with those avatars stay, with their images: they lose only the link to
-    the avatar (the database sets it to NULL), so nothing a creator already paid for vanishes.
-    """
-    with studio.db.session() as session:
-        project = _own_project(session, user_id, project_id)
-        avatars = session.exec(select(Avatar).where(Avatar.project_id == project.id,
-                                                    Avatar.user_id == user_id)).all()
-        files = [p for a in avatars for p in (a.image_path, a.thumbnail_path)]
-        # Deleted explicitly rather than left to ON DELETE CASCADE, so the result does not
-        # depend on a connection having foreign keys switched on.
-        session.execute(sa.delete(AvatarUsage).where(col(AvatarUsage.avatar_id).in_([a.id for a in avatars])))
-        session.execute(sa.delete(Avatar).where(Avatar.project_id == project.id, Avatar.user_id == user_id))
-        session.delete(project)
-    _media(studio).delete(*files)
-    log.info("user %s deleted project %s with %d avatars", user_id, project_id, len(avatars))
-    return len(avatars)
 
 
 # avatar from a photo -------------------------------------------------------------------
@@ -174,7 +97,7 @@ def create_from_upload(studio: Studio, *, user_id: int, project_id: int, name: s
     thumbnail_path = media.save_thumbnail(user_id, AVATARS, photo)
     try:
         with studio.db.session() as session:
-            project = _own_project(session, user_id, project_id)
+            project = own_project(session, user_id, project_id)
             avatar = Avatar(user_id=user_id, project_id=project.id, name=name, source=AvatarSource.uploaded.value,
                             image_path=image_path, thumbnail_path=thumbnail_path)
             session.add(avatar)
@@ -186,7 +109,7 @@ def create_from_upload(studio: Studio, *, user_id: int, project_id: int, name: s
             if not posting.created:
                 # A simultaneous twin won: keep theirs. (Read the id now: the rollback expires the row.)
                 raise _AlreadyDone((posting.entry.meta or {}).get("avatar_id"))
-            _touch(project)
+            touch(project)
             session.add(project)
     except _AlreadyDone as done:
         media.delete(image_path, thumbnail_path)
@@ -265,7 +188,7 @@ def save_candidate(studio: Studio, *, user_id: int, project_id: int, name: str, 
     image_path = f"u{user_id}/{AVATARS}/{stem}"
     media = _media(studio)
     with studio.db.session() as session:
-        _own_project(session, user_id, project_id)
+        own_project(session, user_id, project_id)
         earlier = session.exec(select(Avatar).where(Avatar.user_id == user_id,
                                                     Avatar.image_path == image_path)).first()
     if earlier is not None:
@@ -280,13 +203,13 @@ def save_candidate(studio: Studio, *, user_id: int, project_id: int, name: str, 
     thumbnail_path = media.save_thumbnail(user_id, AVATARS, picture)
     try:
         with studio.db.session() as session:
-            project = _own_project(session, user_id, project_id)
+            project = own_project(session, user_id, project_id)
             avatar = Avatar(user_id=user_id, project_id=project.id, name=name, source=AvatarSource.generated.value,
                             image_path=image_path, thumbnail_path=thumbnail_path, prompt=prompt,
                             negative_prompt=negative_prompt, seed=seed, **_persona_columns(persona),
                             **attributes)
             session.add(avatar)
-            _touch(project)
+            touch(project)
             session.add(project)
     except BaseException:
         media.delete(image_path, thumbnail_path)
@@ -311,7 +234,7 @@ def create_from_preset(studio: Studio, *, user_id: int, project_id: int, preset_
     key = f"avatar-preset:{user_id}:{submission_key}"
     image_path = f"u{user_id}/{AVATARS}/{_digest(key)}-preset.png"
     with studio.db.session() as session:
-        project = _own_project(session, user_id, project_id)
+        project = own_project(session, user_id, project_id)
         preset = session.exec(select(AvatarPreset).where(AvatarPreset.slug == preset_slug,
                                                          AvatarPreset.enabled == True)).first()  # noqa: E712
         if preset is None:
@@ -338,13 +261,13 @@ def create_from_preset(studio: Studio, *, user_id: int, project_id: int, preset_
                                                   "seed": preset.seed, "preset": engine.preset.key})
         thumbnail_path = media.save_thumbnail(user_id, AVATARS, picture)
         with studio.db.session() as session:
-            project = _own_project(session, user_id, project_id)
+            project = own_project(session, user_id, project_id)
             avatar = Avatar(user_id=user_id, project_id=project.id, name=preset.name,
                             source=AvatarSource.preset.value, image_path=image_path,
                             thumbnail_path=thumbnail_path, prompt=prompt, negative_prompt=negative_prompt,
                             seed=preset.seed, preset_slug=preset.slug, **_persona_columns(persona), **attributes)
             session.add(avatar)
-            _touch(project)
+            touch(project)
             session.add(project)
     except Exception as exc:  # noqa: BLE001 - any failure is refunded, then reported
         media.delete(image_path, thumbnail_path)
@@ -370,7 +293,7 @@ def list_avatars(db: Database, *, user_id: int, project_id: int | None = None) -
     with db.session() as session:
         query = select(Avatar).where(Avatar.user_id == user_id)
         if project_id is not None:
-            _own_project(session, user_id, project_id)
+            own_project(session, user_id, project_id)
             query = query.where(Avatar.project_id == project_id)
         return list(session.exec(query.order_by(col(Avatar.created_at).desc(), col(Avatar.id).desc())))
 
@@ -391,11 +314,11 @@ def update_avatar(db: Database, *, user_id: int, avatar_id: int, **changes: Any)
         elif field == "persona_age":
             values[field] = _age(value)
         elif field != "project_id":
-            values[field] = _text(value, field.replace("_", " "), _column_length(field))
+            values[field] = clean_text(value, field.replace("_", " "), _column_length(field))
     with db.session() as session:
         avatar = _own_avatar(session, user_id, avatar_id)
         if changes.get("project_id") is not None:
-            values["project_id"] = _own_project(session, user_id, changes["project_id"]).id
+            values["project_id"] = own_project(session, user_id, changes["project_id"]).id
         for field, value in values.items():
             setattr(avatar, field, value)
         avatar.updated_at = utcnow()
@@ -450,7 +373,7 @@ def clean_persona(persona: dict[str, Any] | None) -> dict[str, Any]:
         if field == "age":
             out[field] = _age(value)
         else:
-            out[field] = _text(value, f"the persona's {field}", _column_length(column))
+            out[field] = clean_text(value, f"the persona's {field}", _column_length(column))
     return out
 
 
@@ -459,7 +382,7 @@ def clean_attributes(attributes: dict[str, Any] | None) -> dict[str, str]:
     attributes = attributes or {}
     if not isinstance(attributes, dict):
         raise InvalidInput(f"the attributes must be named fields: {', '.join(ATTRIBUTE_FIELDS)}")
-    return {f: _text(attributes.get(f), f.replace("_", " "), _column_length(f)) for f in ATTRIBUTE_FIELDS}
+    return {f: clean_text(attributes.get(f), f.replace("_", " "), _column_length(f)) for f in ATTRIBUTE_FIELDS}
 
 
 # internals -----------------------------------------------------------------------------
@@ -473,22 +396,11 @@ def _media(studio: Studio) -> MediaStore:
     return MediaStore(studio.settings.media_dir)
 
 
-def _own_project(session: Session, user_id: int, project_id: int) -> AvatarProject:
-    project = session.get(AvatarProject, project_id) if isinstance(project_id, int) else None
-    if project is None or project.user_id != user_id:
-        raise NotFound("project not found")
-    return project
-
-
 def _own_avatar(session: Session, user_id: int, avatar_id: int) -> Avatar:
     avatar = session.get(Avatar, avatar_id) if isinstance(avatar_id, int) else None
     if avatar is None or avatar.user_id != user_id:
         raise NotFound("avatar not found")
     return avatar
-
-
-def _touch(project: AvatarProject) -> None:
-    project.updated_at = utcnow()
 
 
 def _avatar_of_charge(db: Database, *, user_id: int, key: str) -> Avatar | None:
@@ -575,26 +487,8 @@ def _column_length(field: str) -> int:
     return Avatar.__table__.columns[field].type.length
 
 
-def _text(value: Any, what: str, limit: int) -> str:
-    if value is None:
-        return ""
-    if not isinstance(value, (str, int, float)) or isinstance(value, bool):
-        raise InvalidInput(f"{what} must be text")
-    text = " ".join(str(value).split())
-    if len(text) > limit:
-        raise InvalidInput(f"{what} is {len(text)} characters long; keep it to {limit}")
-    return text
-
-
-def _project_name(name: Any) -> str:
-    text = _text(name, "the project name", 120)
-    if not text:
-        raise InvalidInput("give the project a name")
-    return text
-
-
 def _avatar_name(name: Any) -> str:
-    text = _text(name, "the avatar name", 120)
+    text = clean_text(name, "the avatar name", 120)
     if not text:
         raise InvalidInput("give the avatar a name")
     return text

@@ -17,14 +17,14 @@ from gradio.data_classes import FileData
 from gradio.utils import get_upload_folder
 
 from studio.context import current
-from studio.services import avatars, generations
+from studio.services import avatars, generations, projects
 from studio.ui.common import creator_errors, media_file, user_of
 
 
 def create_project_api(name: str, description: str = "", request: gr.Request = None) -> dict:
     """Create an avatar project for the signed-in creator."""
     user = user_of(request)
-    project = avatars.create_project(current().db, user_id=user.id, name=name, description=description)
+    project = projects.create_project(current().db, user_id=user.id, name=name, description=description)
     return {"project_id": project.id, "name": project.name}
 
 

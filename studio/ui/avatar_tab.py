@@ -7,7 +7,7 @@ import uuid
 import gradio as gr
 
 from studio.context import Studio, current
-from studio.services import avatars
+from studio.services import avatars, projects
 from studio.ui.common import Shared, creator_errors, esc, media_file, user_of
 from studio.ui.layout import header_html
 
@@ -30,7 +30,7 @@ def new_key() -> str:
 
 
 def _project_choices(user_id: int) -> list[tuple[str, int]]:
-    return [(f"{p.name} ({p.avatar_count})", p.id) for p in avatars.list_projects(current().db, user_id=user_id)]
+    return [(f"{p.name} ({p.avatar_count})", p.id) for p in projects.list_projects(current().db, user_id=user_id)]
 
 
 def _avatar_cards(user_id: int, project_id: int | None) -> list[tuple[str, str]]:
@@ -64,7 +64,7 @@ def load_projects(request: gr.Request):
 @creator_errors
 def make_project(name: str, request: gr.Request):
     user = user_of(request)
-    project = avatars.create_project(current().db, user_id=user.id, name=name)
+    project = projects.create_project(current().db, user_id=user.id, name=name)
     return (gr.update(choices=_project_choices(user.id), value=project.id), [], "",
             f"Project **{esc(project.name)}** created. Now add an avatar below.")
 
@@ -81,7 +81,7 @@ def remove_project(project_id, request: gr.Request):
     pid = _project_id(project_id)
     if pid is None:
         raise gr.Error("Choose the project to delete first.")
-    removed = avatars.delete_project(current(), user_id=user.id, project_id=pid)
+    removed = projects.delete_project(current(), user_id=user.id, project_id=pid)
     choices = _project_choices(user.id)
     return (gr.update(choices=choices, value=choices[0][1] if choices else None),
             _avatar_cards(user.id, choices[0][1]) if choices else [],

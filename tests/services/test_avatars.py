@@ -12,7 +12,7 @@ from sqlmodel import select
 
 from studio.db.tables import Avatar, AvatarUsage, CreditLedger, Generation
 from studio.media import MediaStore
-from studio.services import avatars, credits, users
+from studio.services import avatars, credits, projects, users
 from studio.services.avatars import AvatarGenerationFailed
 from studio.services.errors import InsufficientCredits, InvalidInput, NotFound
 
@@ -48,30 +48,30 @@ def ledger(studio, user_id, kind=None) -> list[CreditLedger]:
 
 def test_projects_are_listed_with_their_avatar_counts(studio, tmp_path):
     ana = user(studio)
-    shop = avatars.create_project(studio.db, user_id=ana, name="  Summer   shop ", description="catalogue")
-    empty = avatars.create_project(studio.db, user_id=ana, name="Empty")
+    shop = projects.create_project(studio.db, user_id=ana, name="  Summer   shop ", description="catalogue")
+    empty = projects.create_project(studio.db, user_id=ana, name="Empty")
     first = avatars.create_from_upload(studio, user_id=ana, project_id=shop.id, name="A", file_path=photo(tmp_path))
     second = avatars.create_from_upload(studio, user_id=ana, project_id=shop.id, name="B", file_path=photo(tmp_path))
-    listed = {p.name: p for p in avatars.list_projects(studio.db, user_id=ana)}
+    listed = {p.name: p for p in projects.list_projects(studio.db, user_id=ana)}
     assert set(listed) == {"Summer shop", "Empty"}
     assert listed["Summer shop"].avatar_count == 2 and listed["Empty"].avatar_count == 0
     assert listed["Summer shop"].cover_thumbnail in (first.thumbnail_path, second.thumbnail_path)
-    renamed = avatars.rename_project(studio.db, user_id=ana, project_id=empty.id, name="Winter")
-    assert avatars.get_project(studio.db, user_id=ana, project_id=empty.id).name == renamed.name == "Winter"
+    renamed = projects.rename_project(studio.db, user_id=ana, project_id=empty.id, name="Winter")
+    assert projects.get_project(studio.db, user_id=ana, project_id=empty.id).name == renamed.name == "Winter"
     with pytest.raises(InvalidInput, match="give the project a name"):
-        avatars.create_project(studio.db, user_id=ana, name="   ")
+        projects.create_project(studio.db, user_id=ana, name="   ")
     with pytest.raises(InvalidInput, match="keep it to 120"):
-        avatars.rename_project(studio.db, user_id=ana, project_id=empty.id, name="x" * 121)
+        projects.rename_project(studio.db, user_id=ana, project_id=empty.id, name="x" * 121)
 
 
 def test_another_creator_cannot_see_change_or_delete_my_things(studio, tmp_path):
     ana, ben = user(studio, "ana"), user(studio, "ben")
-    project = avatars.create_project(studio.db, user_id=ana, name="Mine")
+    project = projects.create_project(studio.db, user_id=ana, name="Mine")
     avatar = avatars.create_from_upload(studio, user_id=ana, project_id=project.id, name="Me", file_path=photo(tmp_path))
     attempts = [
-        lambda: avatars.get_project(studio.db, user_id=ben, project_id=project.id),
-        lambda: avatars.rename_project(studio.db, user_id=ben, project_id=project.id, name="Stolen"),
-        lambda: avatars.delete_project(studio, user_id=ben, project_id=project.id),
+        lambda: projects.get_project(studio.db, user_id=ben, project_id=project.id),
+        lambda: projects.rename_project(studio.db, user_id=ben, project_id=project.id, name="Stolen"),
+        lambda: projects.delete_project(studio, user_id=ben, project_id=project.id),
         lambda: avatars.list_avatars(studio.db, user_id=ben, project_id=project.id),
         lambda: avatars.get_avatar(studio.db, user_id=ben, avatar_id=avatar.id),
         lambda: avatars.update_avatar(studio.db, user_id=ben, avatar_id=avatar.id, name="Stolen"),
@@ -88,17 +88,17 @@ def test_another_creator_cannot_see_change_or_delete_my_things(studio, tmp_path)
     with pytest.raises(NotFound, match="^avatar not found$"):
         avatars.get_avatar(studio.db, user_id=ben, avatar_id=avatar.id)
     assert avatars.list_avatars(studio.db, user_id=ben) == []
-    assert avatars.list_projects(studio.db, user_id=ben) == []
+    assert projects.list_projects(studio.db, user_id=ben) == []
     assert avatars.get_avatar(studio.db, user_id=ana, avatar_id=avatar.id).name == "Me"
-    assert avatars.get_project(studio.db, user_id=ana, project_id=project.id).name == "Mine"
+    assert projects.get_project(studio.db, user_id=ana, project_id=project.id).name == "Mine"
     assert media_files(studio, ben, "avatars") == []
     assert credits.balance(studio.db, user_id=ben) == 100
 
 
 def test_deleting_a_project_removes_its_avatars_and_files_but_keeps_generations(studio, tmp_path):
     ana = user(studio)
-    project = avatars.create_project(studio.db, user_id=ana, name="Gone soon")
-    keep = avatars.create_project(studio.db, user_id=ana, name="Stays")
+    project = projects.create_project(studio.db, user_id=ana, name="Gone soon")
+    keep = projects.create_project(studio.db, user_id=ana, name="Stays")
     doomed = [avatars.create_from_upload(studio, user_id=ana, project_id=project.id, name=f"A{i}",
                                          file_path=photo(tmp_path)) for i in range(2)]
     kept = avatars.create_from_upload(studio, user_id=ana, project_id=keep.id, name="K", file_path=photo(tmp_path))
@@ -108,14 +108,14 @@ def test_deleting_a_project_removes_its_avatars_and_files_but_keeps_generations(
         s.flush()
         avatars.record_usage(s, avatar_id=doomed[0].id, user_id=ana, generation_id=generation.id, poses=3)
     assert len(media_files(studio, ana, "avatars")) == 6
-    assert avatars.delete_project(studio, user_id=ana, project_id=project.id) == 2
+    assert projects.delete_project(studio, user_id=ana, project_id=project.id) == 2
     media = MediaStore(studio.settings.media_dir)
     for a in doomed:
         assert not media.absolute(a.image_path).exists() and not media.absolute(a.thumbnail_path).exists()
     assert media.absolute(kept.image_path).exists()
     assert [a.id for a in avatars.list_avatars(studio.db, user_id=ana)] == [kept.id]
     with pytest.raises(NotFound):
-        avatars.get_project(studio.db, user_id=ana, project_id=project.id)
+        projects.get_project(studio.db, user_id=ana, project_id=project.id)
     with studio.db.session() as s:
         assert s.get(Generation, generation.id).avatar_id is None
         assert s.exec(select(AvatarUsage)).all() == []
@@ -125,7 +125,7 @@ def test_deleting_a_project_removes_its_avatars_and_files_but_keeps_generations(
 
 def test_upload_stores_a_clean_picture_and_thumbnail_and_charges_the_catalog_price(studio, tmp_path):
     ana = user(studio)
-    project = avatars.create_project(studio.db, user_id=ana, name="P")
+    project = projects.create_project(studio.db, user_id=ana, name="P")
     avatar = avatars.create_from_upload(studio, user_id=ana, project_id=project.id, name="Me",
                                         file_path=photo(tmp_path, size=(320, 480)))
     assert avatar.source == "uploaded" and avatar.project_id == project.id
@@ -142,7 +142,7 @@ def test_upload_stores_a_clean_picture_and_thumbnail_and_charges_the_catalog_pri
 
 def test_the_same_submission_twice_charges_once_and_gives_the_same_avatar(studio, tmp_path):
     ana = user(studio)
-    project = avatars.create_project(studio.db, user_id=ana, name="P")
+    project = projects.create_project(studio.db, user_id=ana, name="P")
     first = avatars.create_from_upload(studio, user_id=ana, project_id=project.id, name="Me",
                                        file_path=photo(tmp_path), submission_key="click-1")
     again = avatars.create_from_upload(studio, user_id=ana, project_id=project.id, name="Me",
@@ -159,7 +159,7 @@ def test_the_same_submission_twice_charges_once_and_gives_the_same_avatar(studio
 
 def test_simultaneous_double_submission_makes_one_avatar(studio, tmp_path):
     ana = user(studio)
-    project = avatars.create_project(studio.db, user_id=ana, name="P")
+    project = projects.create_project(studio.db, user_id=ana, name="P")
     path = photo(tmp_path)
     barrier, made, errors = threading.Barrier(3), [], []
 
@@ -185,7 +185,7 @@ def test_simultaneous_double_submission_makes_one_avatar(studio, tmp_path):
 
 def test_a_refused_upload_costs_nothing_and_leaves_no_file(studio, tmp_path):
     ana = user(studio)
-    project = avatars.create_project(studio.db, user_id=ana, name="P")
+    project = projects.create_project(studio.db, user_id=ana, name="P")
     with pytest.raises(InvalidInput, match="the photo is 120x90 px; it must be at least 256 px on each side"):
         avatars.create_from_upload(studio, user_id=ana, project_id=project.id, name="Tiny",
                                    file_path=photo(tmp_path, size=(120, 90)))
@@ -201,7 +201,7 @@ def test_a_refused_upload_costs_nothing_and_leaves_no_file(studio, tmp_path):
 
 def test_an_upload_without_enough_credits_keeps_nothing(studio, tmp_path):
     poor = user(studio, "poor", starter=1)
-    project = avatars.create_project(studio.db, user_id=poor, name="P")
+    project = projects.create_project(studio.db, user_id=poor, name="P")
     with pytest.raises(InsufficientCredits, match="costs 2 credits but your balance is 1"):
         avatars.create_from_upload(studio, user_id=poor, project_id=project.id, name="Me", file_path=photo(tmp_path))
     assert media_files(studio, poor, "avatars") == []
@@ -213,8 +213,8 @@ def test_an_upload_without_enough_credits_keeps_nothing(studio, tmp_path):
 
 def test_update_avatar_checks_each_field(studio, tmp_path):
     ana = user(studio)
-    project = avatars.create_project(studio.db, user_id=ana, name="P")
-    other = avatars.create_project(studio.db, user_id=ana, name="Q")
+    project = projects.create_project(studio.db, user_id=ana, name="P")
+    other = projects.create_project(studio.db, user_id=ana, name="Q")
     avatar = avatars.create_from_upload(studio, user_id=ana, project_id=project.id, name="Me", file_path=photo(tmp_path))
     updated = avatars.update_avatar(studio.db, user_id=ana, avatar_id=avatar.id, name="Amira", persona_age="27",
                                     hair_colour="black", persona_background="  runs  a label ", project_id=other.id)
@@ -236,7 +236,7 @@ def test_update_avatar_checks_each_field(studio, tmp_path):
 
 def test_delete_avatar_removes_its_files(studio, tmp_path):
     ana = user(studio)
-    project = avatars.create_project(studio.db, user_id=ana, name="P")
+    project = projects.create_project(studio.db, user_id=ana, name="P")
     avatar = avatars.create_from_upload(studio, user_id=ana, project_id=project.id, name="Me", file_path=photo(tmp_path))
     avatars.delete_avatar(studio, user_id=ana, avatar_id=avatar.id)
     assert media_files(studio, ana, "avatars") == []
@@ -246,7 +246,7 @@ def test_delete_avatar_removes_its_files(studio, tmp_path):
 
 def test_record_usage_counts_uses_and_refuses_foreign_avatars(studio, tmp_path):
     ana, ben = user(studio, "ana"), user(studio, "ben")
-    project = avatars.create_project(studio.db, user_id=ana, name="P")
+    project = projects.create_project(studio.db, user_id=ana, name="P")
     avatar = avatars.create_from_upload(studio, user_id=ana, project_id=project.id, name="Me", file_path=photo(tmp_path))
     for poses in (3, 5):
         with studio.db.session() as s:
@@ -290,7 +290,7 @@ def test_preview_from_words_draws_different_candidates_and_charges_once(studio, 
 
 def test_an_edited_prompt_is_used_and_the_chosen_candidate_is_saved_for_free(studio, tiny_engine):
     ana = user(studio)
-    project = avatars.create_project(studio.db, user_id=ana, name="P")
+    project = projects.create_project(studio.db, user_id=ana, name="P")
     edited = "a woman in a red coat, portrait photo"
     candidates = avatars.preview_from_words(studio, user_id=ana, persona=PERSONA, attributes=ATTRIBUTES,
                                             prompt=edited, negative_prompt="blurry", count=2, submission_key="w2")
@@ -308,7 +308,7 @@ def test_an_edited_prompt_is_used_and_the_chosen_candidate_is_saved_for_free(stu
     assert avatars.save_candidate(studio, **kwargs).id == avatar.id  # a double click
     assert credits.balance(studio.db, user_id=ana) == 90
     ben = user(studio, "ben")
-    ben_project = avatars.create_project(studio.db, user_id=ben, name="B")
+    ben_project = projects.create_project(studio.db, user_id=ben, name="B")
     with pytest.raises(NotFound, match="candidate picture was not found"):
         avatars.save_candidate(studio, **{**kwargs, "user_id": ben, "project_id": ben_project.id})
 
@@ -325,7 +325,7 @@ def test_preview_input_is_checked_before_charging(studio):
 
 def test_preset_avatar_charges_8_and_uses_the_presets_seed(studio, tiny_engine):
     ana = user(studio)
-    project = avatars.create_project(studio.db, user_id=ana, name="P")
+    project = projects.create_project(studio.db, user_id=ana, name="P")
     preset = avatars.avatar_presets(studio.db)[0]
     first = avatars.create_from_preset(studio, user_id=ana, project_id=project.id, preset_slug=preset.slug,
                                        submission_key="p1")
@@ -357,7 +357,7 @@ class BrokenEngine:
 def test_a_failed_drawing_is_refunded_once(studio, monkeypatch):
     monkeypatch.setattr(avatars, "engine_for", lambda studio, preset_key=None: BrokenEngine())
     ana = user(studio)
-    project = avatars.create_project(studio.db, user_id=ana, name="P")
+    project = projects.create_project(studio.db, user_id=ana, name="P")
     with pytest.raises(AvatarGenerationFailed, match="CUDA out of memory.*your 10 credits were refunded"):
         avatars.preview_from_words(studio, user_id=ana, persona=PERSONA, attributes=ATTRIBUTES, submission_key="f1")
     with pytest.raises(AvatarGenerationFailed, match="refunded"):  # the same click again: no second charge
