@@ -41,6 +41,11 @@ def _avatar_cards(user_id: int, project_id: int | None) -> list[tuple[str, str]]
             if media_file(a.thumbnail_path) or media_file(a.image_path)]
 
 
+def _projects_update(user_id: int, selected: int) -> dict:
+    """The project list again: its labels carry avatar counts, which just changed."""
+    return gr.update(choices=_project_choices(user_id), value=selected)
+
+
 def _project_id(value) -> int | None:
     if value in (None, ""):
         return None
@@ -66,7 +71,7 @@ def make_project(name: str, request: gr.Request):
     user = user_of(request)
     project = projects.create_project(current().db, user_id=user.id, name=name)
     return (gr.update(choices=_project_choices(user.id), value=project.id), [], "",
-            f"Project **{esc(project.name)}** created. Now add an avatar below.")
+            f"Project **{esc(project.name)}** created. Now add an avatar below.", "")
 
 
 @creator_errors
@@ -99,7 +104,7 @@ def save_uploaded_avatar(project_id, name: str, photo: str | None, key: str, req
     avatar = avatars.create_from_upload(current(), user_id=user.id, project_id=pid, name=name or "Avatar",
                                         file_path=photo, submission_key=key)
     return (_avatar_cards(user.id, pid), f"Avatar **{esc(avatar.name)}** saved (2 credits). {NEXT_STEP}",
-            new_key(), None)
+            new_key(), None, _projects_update(user.id, pid))
 
 
 def _persona(name, age, personality, background) -> dict:
@@ -172,7 +177,8 @@ def save_words(project_id, avatar_name, name, age, personality, background, cand
         candidate_path=chosen["path"], persona=_persona(name, age, personality, background),
         attributes=_attributes(attribute_values), prompt=chosen["prompt"], negative_prompt=chosen["negative"],
         seed=chosen["seed"])
-    return _avatar_cards(user.id, pid), [], [], None, f"Avatar **{esc(avatar.name)}** saved. {NEXT_STEP}"
+    return (_avatar_cards(user.id, pid), [], [], None, f"Avatar **{esc(avatar.name)}** saved. {NEXT_STEP}",
+            _projects_update(user.id, pid))
 
 
 @creator_errors
@@ -191,7 +197,8 @@ def create_preset(project_id, slug: str, key: str, request: gr.Request):
         raise gr.Error("Choose a preset first.")
     avatar = avatars.create_from_preset(current(), user_id=user.id, project_id=pid, preset_slug=slug,
                                         submission_key=key)
-    return _avatar_cards(user.id, pid), f"Avatar **{esc(avatar.name)}** created (8 credits). {NEXT_STEP}", new_key()
+    return (_avatar_cards(user.id, pid), f"Avatar **{esc(avatar.name)}** created (8 credits). {NEXT_STEP}", new_key(),
+            _projects_update(user.id, pid))
 
 
 def _avatar_id_from_caption(caption: str | None) -> int | None:
@@ -317,10 +324,10 @@ def render(studio: Studio, shared: Shared) -> None:
     tab.select(load_projects, None, [project, gallery, hint], api_visibility="private")
     shared.on_load.append(lambda demo: demo.load(load_projects, None, [project, gallery, hint],
                                                  api_visibility="private"))
-    create.click(make_project, new_name, [project, gallery, new_name, status], api_visibility="private")
+    create.click(make_project, new_name, [project, gallery, new_name, status, hint], api_visibility="private")
     project.change(show_project, project, gallery, api_visibility="private")
     remove.click(remove_project, project, [project, gallery, status], api_visibility="private")
-    upload.click(save_uploaded_avatar, [project, photo_name, photo, upload_key], [gallery, status, upload_key, photo],
+    upload.click(save_uploaded_avatar, [project, photo_name, photo, upload_key], [gallery, status, upload_key, photo, project],
                  api_visibility="private", concurrency_limit=4).then(
         header_html, None, shared.user_box, api_visibility="private")
     example.change(start_from_example, example, [*persona_inputs, *attrs], api_visibility="private")
@@ -331,9 +338,9 @@ def render(studio: Studio, shared: Shared) -> None:
         header_html, None, shared.user_box, api_visibility="private")
     cand_gallery.select(pick_candidate, candidates, picked, api_visibility="private")
     save_words_btn.click(save_words, [project, words_name, *persona_inputs, candidates, picked, *attrs],
-                         [gallery, cand_gallery, candidates, picked, status], api_visibility="private")
+                         [gallery, cand_gallery, candidates, picked, status, project], api_visibility="private")
     preset.change(preset_details, preset, preset_info, api_visibility="private")
-    from_preset.click(create_preset, [project, preset, preset_key], [gallery, status, preset_key],
+    from_preset.click(create_preset, [project, preset, preset_key], [gallery, status, preset_key, project],
                       api_visibility="private", concurrency_limit=1, concurrency_id="engine").then(
         header_html, None, shared.user_box, api_visibility="private")
     gallery.select(select_avatar, None, [avatar_id, details, d_name, d_persona, d_age, d_personality, *d_attrs],

@@ -217,3 +217,43 @@ def test_designer_drags_a_joint_saves_and_finds_it_in_my_poses(page, tmp_path):
         wait_for(lambda: "Wave for the camera" in page.locator("#gallery-grid").inner_text(),
                  what="the pose under My poses")
         assert library_name not in page.locator("#gallery-grid").inner_text()
+
+
+def choose(page, label: str, option: str) -> None:
+    """Pick an option of a Gradio dropdown by its label."""
+    page.get_by_label(label).click()
+    page.get_by_role("option", name=option).first.click()
+
+
+def test_avatar_from_words_and_from_a_preset(page, tmp_path):
+    with running_studio(tmp_path / "data") as (studio, url):
+        page.goto(url)
+        page.wait_for_selector("#studio-balance", timeout=60_000)
+        fill(page, "avatar-new-project", "Personas")
+        page.locator("#avatar-create-project").click()
+        wait_for(lambda: "created" in page.locator("#avatar-status").inner_text(), what="the project")
+
+        page.get_by_role("tab", name="From words").click()
+        choose(page, "Start from an example persona", "Kemi")
+        page.get_by_role("button", name="Write the prompt").click()
+        prompt = page.get_by_label("Prompt (edit freely)")
+        wait_for(lambda: "sportswear" in prompt.input_value(), what="the persona's prompt")
+        page.get_by_role("button", name="Preview 4 candidates · 10 credits").click()
+        wait_for(lambda: "10 credits were charged" in page.locator("#avatar-status").inner_text(),
+                 timeout=120, what="the candidates")
+        cards = page.locator(".thumbnail-item").filter(has_text="seed")
+        assert cards.count() == 4
+        cards.nth(1).click()
+        page.get_by_role("button", name="Save the chosen candidate").click()
+        wait_for(lambda: "Avatar **" not in page.locator("#avatar-status").inner_text()
+                 and "Kemi" in page.locator("#avatar-status").inner_text(), what="the saved avatar")
+        wait_for(lambda: "190" in page.locator("#studio-balance").inner_text(), what="10 credits charged")
+
+        page.get_by_role("tab", name="From a preset").click()
+        choose(page, "Preset", "Fitness athlete")
+        page.get_by_role("button", name="Create avatar · 8 credits").click()
+        wait_for(lambda: "created (8 credits)" in page.locator("#avatar-status").inner_text(), timeout=120,
+                 what="the preset avatar")
+        wait_for(lambda: "182" in page.locator("#studio-balance").inner_text(), what="8 credits charged")
+        wait_for(lambda: "Personas (2)" in page.get_by_role("combobox", name="Project").input_value(),
+                 what="the project to count both avatars")
