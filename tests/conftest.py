@@ -20,7 +20,6 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 from studio.context import Studio, configure
-from studio.db.engine import Database
 from studio.settings import load_settings
 
 REQUIRE_SERVICES = os.environ.get("STUDIO_REQUIRE_SERVICES") == "1"
@@ -123,26 +122,24 @@ def make_studio(tmp_path: Path, url: str, **overrides) -> Studio:
     return studio
 
 
-@pytest.fixture
-def studio(tmp_path, db_url) -> Iterator[Studio]:
-    """A studio on SQLite and on PostgreSQL (the test runs once for each)."""
-    s = make_studio(tmp_path, db_url)
+def studio_on(tmp_path: Path, url: str) -> Iterator[Studio]:
+    s = make_studio(tmp_path, url)
     yield s
     configure(None)
     s.db.dispose()
+
+
+@pytest.fixture
+def studio(tmp_path, db_url) -> Iterator[Studio]:
+    """A studio on SQLite and on PostgreSQL (the test runs once for each)."""
+    yield from studio_on(tmp_path, db_url)
 
 
 @pytest.fixture
 def sqlite_studio(tmp_path, sqlite_url) -> Iterator[Studio]:
-    s = make_studio(tmp_path, sqlite_url)
-    yield s
-    configure(None)
-    s.db.dispose()
+    yield from studio_on(tmp_path, sqlite_url)
 
 
 @pytest.fixture
 def pg_studio(tmp_path, pg_url) -> Iterator[Studio]:
-    s = make_studio(tmp_path, pg_url)
-    yield s
-    configure(None)
-    s.db.dispose()
+    yield from studio_on(tmp_path, pg_url)

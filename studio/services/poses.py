@@ -361,44 +361,40 @@ def set_favourite(db: Database, *, user_id: int, pose_id: int, favourite: bool) 
     """
     with db.session() as session:
         visible_pose(session, user_id=user_id, pose_id=pose_id)
-        if favourite:
-            try:
-                with session.begin_nested():
-                    session.add(PoseFavourite(user_id=user_id, pose_id=pose_id))
-                    session.flush()
-            except IntegrityError:
-                return True  # already a favourite
-            _bump_favourites(session, pose_id, +1)
-            return True
-        deleted = session.execute(
-            sa.delete(PoseFavourite).where(col(PoseFavourite.user_id) == user_id,
-                                           col(PoseFavourite.pose_id) == pose_id)
-        ).rowcount
-        if deleted:
-            _bump_favourites(session, pose_id, -1)
-        return False
+        return _set_favourite(session, user_id=user_id, pose_id=pose_id, favourite=favourite)
 
 
 def toggle_favourite(db: Database, *, user_id: int, pose_id: int) -> bool:
     """Flip the pose's favourite mark; returns True when it is now a favourite."""
     with db.session() as session:
         visible_pose(session, user_id=user_id, pose_id=pose_id)
-        deleted = session.execute(
-            sa.delete(PoseFavourite).where(col(PoseFavourite.user_id) == user_id,
-                                           col(PoseFavourite.pose_id) == pose_id)
-        ).rowcount
-        if deleted:
-            _bump_favourites(session, pose_id, -1)
+        # Try the delete first: a row gone means it was a favourite; otherwise make it one.
+        if _delete_favourite(session, user_id=user_id, pose_id=pose_id):
             return False
-        try:
-            with session.begin_nested():
-                session.add(PoseFavourite(user_id=user_id, pose_id=pose_id))
-                session.flush()
-        except IntegrityError:
-            # Another request marked it between our delete and insert: it is a favourite.
-            return True
-        _bump_favourites(session, pose_id, +1)
-        return True
+        return _set_favourite(session, user_id=user_id, pose_id=pose_id, favourite=True)
+
+
+def _set_favourite(session: Session, *, user_id: int, pose_id: int, favourite: bool) -> bool:
+    if not favourite:
+        _delete_favourite(session, user_id=user_id, pose_id=pose_id)
+        return False
+    try:
+        with session.begin_nested():
+            session.add(PoseFavourite(user_id=user_id, pose_id=pose_id))
+            session.flush()
+    except IntegrityError:
+        return True  # already a favourite (another request got there first)
+    _bump_favourites(session, pose_id, +1)
+    return True
+
+
+def _delete_favourite(session: Session, *, user_id: int, pose_id: int) -> bool:
+    deleted = session.execute(
+        sa.delete(PoseFavourite).where(col(PoseFavourite.user_id) == user_id, col(PoseFavourite.pose_id) == pose_id)
+    ).rowcount
+    if deleted:
+        _bump_favourites(session, pose_id, -1)
+    return bool(deleted)
 
 
 def _bump_favourites(session: Session, pose_id: int, delta: int) -> None:

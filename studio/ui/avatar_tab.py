@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import uuid
 
 import gradio as gr
 
 from studio.context import Studio, current
 from studio.services import avatars, projects
-from studio.ui.common import Shared, creator_errors, esc, media_file, user_of
+from studio.ui.common import Shared, creator_errors, new_key, esc, media_file, user_of
 from studio.ui.layout import header_html
 
 ATTRIBUTES = [  # (field, label, suggestions)
@@ -23,10 +22,6 @@ ATTRIBUTES = [  # (field, label, suggestions)
     ("style", "Style", ["business suit", "streetwear", "sportswear", "modest fashion", "smart casual"]),
 ]
 NEXT_STEP = "Next: open the **Pose gallery** tab and pick the poses for this person."
-
-
-def new_key() -> str:
-    return uuid.uuid4().hex
 
 
 def _project_choices(user_id: int) -> list[tuple[str, int]]:
@@ -44,6 +39,13 @@ def _avatar_cards(user_id: int, project_id: int | None) -> list[tuple[str, str]]
 def _projects_update(user_id: int, selected: int) -> dict:
     """The project list again: its labels carry avatar counts, which just changed."""
     return gr.update(choices=_project_choices(user_id), value=selected)
+
+
+def _chosen_project(value, what: str = "Create or choose a project first.") -> int:
+    pid = _project_id(value)
+    if pid is None:
+        raise gr.Error(what)
+    return pid
 
 
 def _project_id(value) -> int | None:
@@ -83,9 +85,7 @@ def show_project(project_id, request: gr.Request):
 @creator_errors
 def remove_project(project_id, request: gr.Request):
     user = user_of(request)
-    pid = _project_id(project_id)
-    if pid is None:
-        raise gr.Error("Choose the project to delete first.")
+    pid = _chosen_project(project_id, "Choose the project to delete first.")
     removed = projects.delete_project(current(), user_id=user.id, project_id=pid)
     choices = _project_choices(user.id)
     return (gr.update(choices=choices, value=choices[0][1] if choices else None),
@@ -96,9 +96,7 @@ def remove_project(project_id, request: gr.Request):
 @creator_errors
 def save_uploaded_avatar(project_id, name: str, photo: str | None, key: str, request: gr.Request):
     user = user_of(request)
-    pid = _project_id(project_id)
-    if pid is None:
-        raise gr.Error("Create or choose a project first, then upload the photo.")
+    pid = _chosen_project(project_id, "Create or choose a project first, then upload the photo.")
     if not photo:
         raise gr.Error("Choose a photo to upload: a JPEG, PNG or WebP of the person, at least 256 px.")
     avatar = avatars.create_from_upload(current(), user_id=user.id, project_id=pid, name=name or "Avatar",
@@ -166,9 +164,7 @@ def save_words(project_id, avatar_name, name, age, personality, background, cand
                gender, age_range, ethnicity, body_type, hair_style, hair_colour, eye_colour, skin_tone, style, request: gr.Request):
     attribute_values = (gender, age_range, ethnicity, body_type, hair_style, hair_colour, eye_colour, skin_tone, style)
     user = user_of(request)
-    pid = _project_id(project_id)
-    if pid is None:
-        raise gr.Error("Create or choose a project first.")
+    pid = _chosen_project(project_id)
     if not candidates or picked is None:
         raise gr.Error("Preview some candidates and click the one you like first.")
     chosen = candidates[int(picked)]
@@ -190,9 +186,7 @@ def preset_details(slug: str):
 @creator_errors
 def create_preset(project_id, slug: str, key: str, request: gr.Request):
     user = user_of(request)
-    pid = _project_id(project_id)
-    if pid is None:
-        raise gr.Error("Create or choose a project first.")
+    pid = _chosen_project(project_id)
     if not slug:
         raise gr.Error("Choose a preset first.")
     avatar = avatars.create_from_preset(current(), user_id=user.id, project_id=pid, preset_slug=slug,

@@ -7,7 +7,6 @@ runs in this process or on an RQ worker elsewhere, and it survives a page reload
 from __future__ import annotations
 
 import time
-import uuid
 
 import gradio as gr
 
@@ -15,16 +14,12 @@ from studio.context import Studio, current
 from studio.services import avatars, credits, generations
 from studio.services import poses as gallery
 from studio.services.exports import EXPORT_FORMATS
-from studio.ui.common import Shared, creator_errors, esc, int_arg, media_file, user_of
+from studio.ui.common import Shared, creator_errors, new_key, esc, int_arg, media_file, user_of
 from studio.ui.layout import header_html
 
 POLL_SECONDS = 0.5
 BACKGROUNDS = [("Keep the background", "keep"), ("Solid colour", "colour"), ("My picture", "picture"),
                ("Generated scene", "scene")]
-
-
-def new_key() -> str:
-    return uuid.uuid4().hex
 
 
 def preset_choices(studio: Studio) -> list[tuple[str, str]]:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import functools
 import html
 import logging
+import uuid
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Callable
 
 import gradio as gr
@@ -26,8 +26,7 @@ class Shared:
 
     user_box: gr.HTML
     selected_poses: gr.State  # list of pose ids, in the order picked
-    # Filled in by the tabs as they render, for the tabs after them:
-    components: dict[str, Any] = field(default_factory=dict)
+    # Page-load hooks the tabs register (fresh keys, first listings, a running batch).
     on_load: list[Callable[[gr.Blocks], None]] = field(default_factory=list)
 
 
@@ -95,9 +94,6 @@ def int_arg(value: Any, name: str, low: int, high: int) -> int:
     return number
 
 
-def empty_state(text: str) -> str:
-    return f"<div class='studio-empty'>{esc(text)}</div>"
-
-
-def file_exists(path: str | None) -> bool:
-    return bool(path) and Path(path).exists()
+def new_key() -> str:
+    """A submission key: made once per form, so a double click sends the same one (charged once)."""
+    return uuid.uuid4().hex

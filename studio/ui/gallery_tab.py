@@ -267,7 +267,6 @@ def render(studio: Studio, shared: Shared) -> None:
 
     filters = [category, difficulty, gender, framing, featured, favourites, mine, search, sort]
     browse_outputs = [grid, page_ids, page, info]
-    shared.components["gallery_refresh"] = (browse, [*filters, page, shared.selected_poses], browse_outputs)
 
     def first_page(*values):
         return 1
@@ -294,7 +293,6 @@ def render(studio: Studio, shared: Shared) -> None:
         recaption, [grid, page_ids, shared.selected_poses], grid, api_visibility="private")
     favourite.click(toggle_favourite, focused, favourite_note, api_visibility="private").then(
         browse, [*filters, page, shared.selected_poses], browse_outputs, api_visibility="private")
-    shared.components["gallery_selection"] = selection
     copy.click(edit_copy, focused, [editor.load_target, e_name, e_category, e_note], api_visibility="private").then(
         lambda: gr.update(open=True), None, editor_box, api_visibility="private")
     e_save.click(save_my_pose, [editor.value, e_name, e_category], e_note, api_visibility="private")

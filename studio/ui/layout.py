@@ -17,7 +17,6 @@ CSS = """
 .studio-header {display:flex;justify-content:space-between;align-items:center;gap:12px;flex-wrap:wrap}
 .studio-title {font-size:1.5rem;font-weight:700}
 .studio-user {font-size:0.95rem;opacity:0.85}
-.studio-empty {padding:24px;text-align:center;opacity:.75}
 #batch-progress {padding:8px 0}
 .batch-bar {height:14px;background:#e5e7eb;border-radius:7px;overflow:hidden;margin:6px 0}
 .batch-bar-fill {height:100%;background:linear-gradient(90deg,#6366f1,#ec4899);transition:width .4s}

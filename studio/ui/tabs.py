@@ -13,8 +13,7 @@ TAB_MODULES = ("avatar_tab", "gallery_tab", "batch_tab", "history_tab", "credits
 
 
 def render_all(studio: Studio, shared: Shared) -> None:
-    with gr.Tabs(elem_id="studio-tabs") as tabs_box:
-        shared.components["tabs"] = tabs_box
+    with gr.Tabs(elem_id="studio-tabs"):
         for name in TAB_MODULES:
             importlib.import_module(f"studio.ui.{name}").render(studio, shared)
     from studio.ui import api

@@ -8,21 +8,11 @@ import uuid
 import pytest
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
-from PIL import Image, ImageDraw
+from PIL import Image
 
-from tests.ui.studio_server import running_studio
+from tests.ui.studio_server import make_photo as photo, running_studio
 
 LOGINS = {"ana": "ana-pass-71", "ben": "ben-pass-93"}
-
-
-def photo(path) -> str:
-    """A 320x400 picture with a face-like oval, enough for the tiny preset."""
-    image = Image.new("RGB", (320, 400), (200, 170, 150))
-    draw = ImageDraw.Draw(image)
-    draw.ellipse((110, 60, 210, 190), fill=(230, 200, 180))
-    draw.rectangle((90, 200, 230, 400), fill=(40, 60, 120))
-    image.save(path)
-    return str(path)
 
 
 @pytest.fixture

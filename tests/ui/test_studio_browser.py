@@ -7,27 +7,14 @@ history -> ledger; and a page reload in the middle of a batch shows its progress
 from __future__ import annotations
 
 import io
-import re
 import time
 import zipfile
 from pathlib import Path
 
-import pytest
-from PIL import Image, ImageDraw
-
-from tests.ui.studio_server import running_studio
+from tests.ui.studio_server import make_photo, running_studio
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 FINISHED = ("completed", "partial", "failed", "cancelled")
-
-
-def make_photo(path: Path) -> str:
-    image = Image.new("RGB", (320, 400), (200, 170, 150))
-    draw = ImageDraw.Draw(image)
-    draw.ellipse((110, 60, 210, 190), fill=(230, 200, 180))
-    draw.rectangle((90, 200, 230, 400), fill=(40, 60, 120))
-    image.save(path)
-    return str(path)
 
 
 def fill(page, elem_id: str, text: str) -> None:
