@@ -4,6 +4,7 @@ to the engine unchanged. ``None`` means "the preset's default"; ``resolved(prese
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields, replace
+from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -79,6 +80,15 @@ class GenerationParams:
         if not out.negative_prompt and preset.negative_prompt:
             out = replace(out, negative_prompt=preset.negative_prompt)
         return out.validate()
+
+    def work_factor(self, preset: "Preset") -> Fraction:
+        """One image's work (pixels x steps) over the preset's default, exact: what prices scale by.
+
+        ``steps`` is the whole schedule. With a refiner (pro) the base and the refiner split that
+        one schedule between them (``refiner_start``), so the default 40 steps are factor 1 and
+        the split itself changes nothing."""
+        p = self.resolved(preset)
+        return Fraction(p.width * p.height * p.steps, preset.width * preset.height * preset.steps)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

@@ -28,6 +28,19 @@ class MediaStore:
             raise ValueError(f"{relative!r} is outside the studio's media folder")
         return path
 
+    def own_file(self, user_id: int, kind: str, relative: object) -> str | None:
+        """``relative`` normalised (``..`` and links resolved), if it names an existing file in
+        the user's own ``kind`` folder; None otherwise, so callers answer "not found"."""
+        if not isinstance(relative, str) or not relative or "\x00" in relative:
+            return None
+        folder = (self.root / f"u{user_id}" / kind).resolve()
+        try:
+            path = (self.root / relative).resolve()
+            inside = path.is_relative_to(folder) and path.is_file()
+        except (OSError, ValueError):
+            return None
+        return path.relative_to(self.root).as_posix() if inside else None
+
     def new_path(self, user_id: int, kind: str, suffix: str) -> str:
         """A fresh relative path like ``u7/outputs/3f2a....png`` (the folder is created)."""
         folder = self.root / f"u{user_id}" / kind

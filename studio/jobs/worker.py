@@ -157,6 +157,44 @@ class _Unrunnable(Exception):
 
 
 def _run(studio: Studio, generation: Generation, heartbeat: Heartbeat) -> str | None:
+    def should_cancel() -> bool:
+        return heartbeat.cancel_requested or STOP.is_set()
+
+    try:
+        ready = _set_up(studio, generation)
+        if ready is None:
+            return None
+        engine, runnable, by_key, avatar_image, params = ready
+        heartbeat.beat()  # the cancel flag as it is now, and a fresh heartbeat after loading the engine
+        if should_cancel():
+            return "cancel" if heartbeat.cancel_requested else "stop"
+        # generate_poses checks the parameters, the batch size and the face before any work.
+        run = engine.generate_poses(avatar_image, runnable, params, batch_size=studio.settings.batch_size,
+                                    on_progress=lambda p: heartbeat.progress(p.step, p.total_steps),
+                                    should_cancel=should_cancel)
+    except _Unrunnable:
+        raise
+    except Exception as exc:  # anything before the first item: fail and refund now, never leave it running
+        log.exception("generation %s cannot start", generation.id)
+        raise _Unrunnable(str(exc)[:500] or exc.__class__.__name__) from None
+    media = MediaStore(studio.settings.media_dir)
+    for result in run:
+        item = by_key[result.key]
+        if result.ok:
+            _save_result(studio, media, generation, item, result, engine)
+        else:
+            _save_failure(studio, generation, item, result.error or "no image", result.seconds)
+        # No break on cancel here: the rest of this chunk is already made, so it is kept; the
+        # engine checks the flag before the next chunk and at every step.
+    if heartbeat.cancel_requested:
+        return "cancel"
+    if STOP.is_set():
+        return "stop"
+    return "cancel" if run.cancelled else None
+
+
+def _set_up(studio: Studio, generation: Generation):
+    """(engine, pose items, items by key, avatar picture, parameters), or None when nothing is pending."""
     from pipelines.keypoints import Keypoints, PoseError
     from pipelines.generation import PoseItem
     from pipelines.params import GenerationParams
@@ -196,29 +234,7 @@ def _run(studio: Studio, generation: Generation, heartbeat: Heartbeat) -> str | 
             by_key[str(item.id)] = item
         except PoseError as exc:
             _save_failure(studio, generation, item, str(exc), 0.0)
-
-    def should_cancel() -> bool:
-        return heartbeat.cancel_requested or STOP.is_set()
-
-    heartbeat.beat()  # the cancel flag as it is now, and a fresh heartbeat after loading the engine
-    if should_cancel():
-        return "cancel" if heartbeat.cancel_requested else "stop"
-    run = engine.generate_poses(avatar_image, runnable, params, batch_size=studio.settings.batch_size,
-                                on_progress=lambda p: heartbeat.progress(p.step, p.total_steps),
-                                should_cancel=should_cancel)
-    for result in run:
-        item = by_key[result.key]
-        if result.ok:
-            _save_result(studio, media, generation, item, result, engine)
-        else:
-            _save_failure(studio, generation, item, result.error or "no image", result.seconds)
-        # No break on cancel here: the rest of this chunk is already made, so it is kept; the
-        # engine checks the flag before the next chunk and at every step.
-    if heartbeat.cancel_requested:
-        return "cancel"
-    if STOP.is_set():
-        return "stop"
-    return "cancel" if run.cancelled else None
+    return engine, runnable, by_key, avatar_image, params
 
 
 def _save_result(studio: Studio, media: MediaStore, generation: Generation, item: GenerationItem,
@@ -228,11 +244,11 @@ def _save_result(studio: Studio, media: MediaStore, generation: Generation, item
     image = result.image
     metadata = {**result.metadata, "generation_id": generation.id, "item_id": item.id,
                 "pose_name": item.pose_name, "variation": item.variation}
-    if generation.background:
-        image = _with_background(image, item, generation.background, media, engine)
-        metadata["background"] = generation.background
     paths: list[str] = []
     try:
+        if generation.background:
+            image = _with_background(image, item, generation, media, engine)
+            metadata["background"] = generation.background
         image_path = media.save_png(generation.user_id, "outputs", image, pnginfo=png_info(metadata))
         paths.append(image_path)
         thumbnail_path = media.save_thumbnail(generation.user_id, "thumbnails", image)
@@ -244,7 +260,7 @@ def _save_result(studio: Studio, media: MediaStore, generation: Generation, item
             exports = save_exports(media, user_id=generation.user_id, image=image, keypoints_json=item.keypoints,
                                    format_keys=list(generation.export_formats))
             paths.extend(exports.values())
-    except Exception as exc:  # a full disk or a bad export fails this item, not the batch
+    except Exception as exc:  # a full disk, a bad export or background fails this item, not the batch
         log.exception("saving item %s failed", item.id)
         media.delete(*paths)
         _save_failure(studio, generation, item, f"saving the image failed: {exc.__class__.__name__}", result.seconds)
@@ -280,16 +296,23 @@ def _count(session, generation_id: int, *, done: int = 0, failed: int = 0) -> No
         heartbeat_at=utcnow()))
 
 
-def _with_background(image, item: GenerationItem, background: dict, media: MediaStore, engine: Any):
+def _with_background(image, item: GenerationItem, generation: Generation, media: MediaStore, engine: Any):
     from pipelines.background import person_mask, replace_background, scene_background
     from pipelines.keypoints import Keypoints
     from PIL import Image
 
+    from studio.services.generations import BACKDROPS
+
+    background = generation.background
     mask = person_mask(image, Keypoints.from_json(item.keypoints))
     if background.get("prompt"):
         return scene_background(engine, image, mask, background["prompt"], item.seed)
     if background.get("image"):
-        with Image.open(media.absolute(background["image"])) as backdrop:
+        # Only the creator's own backdrops, even for a row stored before submit checked the path.
+        backdrop_path = media.own_file(generation.user_id, BACKDROPS, background["image"])
+        if backdrop_path is None:
+            raise FileNotFoundError("the background picture is gone: upload it again")
+        with Image.open(media.absolute(backdrop_path)) as backdrop:
             return replace_background(image, mask, backdrop=backdrop.convert("RGB"))
     return replace_background(image, mask, colour=background.get("colour"))
 

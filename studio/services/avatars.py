@@ -46,7 +46,7 @@ from studio.enums import AvatarSource, LedgerKind
 from studio.media import MediaStore
 from studio.services import credits
 from studio.services.errors import InvalidInput, NotFound, StudioError
-from studio.services.fields import clean_text
+from studio.services.fields import clean_text, row_id
 from studio.services.projects import own_project, touch
 
 log = logging.getLogger(__name__)
@@ -397,7 +397,8 @@ def _media(studio: Studio) -> MediaStore:
 
 
 def _own_avatar(session: Session, user_id: int, avatar_id: int) -> Avatar:
-    avatar = session.get(Avatar, avatar_id) if isinstance(avatar_id, int) else None
+    avatar_id = row_id(avatar_id)
+    avatar = session.get(Avatar, avatar_id) if avatar_id is not None else None
     if avatar is None or avatar.user_id != user_id:
         raise NotFound("avatar not found")
     return avatar

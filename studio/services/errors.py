@@ -33,3 +33,15 @@ class QuotaExceeded(StudioError):
 
 class Forbidden(StudioError):
     pass
+
+
+class TooManyAtOnce(StudioError):
+    """A per-creator rate limit (studio/services/limits.py); ``retry_after_s`` says when to try again."""
+
+    def __init__(self, message: str, retry_after_s: int):
+        self.retry_after_s = retry_after_s
+        super().__init__(message)
+
+
+class AccountFull(StudioError):
+    """A per-creator quota of kept things (projects, poses, ...): delete some to make room."""

@@ -33,6 +33,7 @@ from studio.db.types import utcnow
 from studio.enums import ItemStatus
 from studio.media import MediaStore
 from studio.services.errors import InvalidInput, NotFound
+from studio.services.fields import row_id
 
 log = logging.getLogger(__name__)
 
@@ -280,7 +281,8 @@ def generation_zip(studio: Studio, *, user_id: int, generation_id: int) -> Path:
     original, with a manifest.json of the seeds and parameters; returns its absolute path."""
     media = MediaStore(studio.settings.media_dir)
     with studio.db.session() as session:
-        generation = session.get(Generation, generation_id) if isinstance(generation_id, int) else None
+        generation_id = row_id(generation_id)
+        generation = session.get(Generation, generation_id) if generation_id is not None else None
         if generation is None or generation.user_id != user_id:
             raise NotFound("generation not found")
         items = session.exec(select(GenerationItem).where(GenerationItem.generation_id == generation.id)
@@ -353,9 +355,10 @@ def _manifest(generation: Generation, avatar: Avatar | None, keys: list[str]) ->
 
 
 def _own_item(session, user_id: int, item_id: int) -> GenerationItem:
+    item_id = row_id(item_id)
     row = session.exec(select(GenerationItem).join(Generation, Generation.id == GenerationItem.generation_id)
                        .where(GenerationItem.id == item_id, Generation.user_id == user_id)).first() \
-        if isinstance(item_id, int) else None
+        if item_id is not None else None
     if row is None:
         raise NotFound("image not found")
     return row

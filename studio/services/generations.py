@@ -10,6 +10,7 @@ recovery picks it up). Every read and change is scoped by the user: another user
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -26,6 +27,7 @@ from studio.enums import GenerationStatus, ItemStatus
 from studio.media import MediaStore
 from studio.services import batch_pricing
 from studio.services.errors import InvalidInput, NotFound
+from studio.services.fields import found_id, row_id, whole_number
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +48,7 @@ class Estimate:
     quota_left: int | None
     affordable: bool
     message: str
+    work_factor: float = 1.0  # one image's pixels x steps over the preset's default (what scales the price)
 
 
 @dataclass(frozen=True)
@@ -54,7 +57,7 @@ class SubmitRequest:
     pose_ids: tuple[int, ...]
     variations: int
     preset_key: str
-    params: GenerationParams
+    params: GenerationParams  # or its JSON (a dict), as API clients send it
     background: dict[str, Any] | None = None
     export_formats: tuple[str, ...] = ()
     submission_key: str = ""
@@ -97,12 +100,13 @@ def item_seed(base_seed: int, position: int, variation: int) -> int:
 
 
 def _check_counts(pose_count: int, variations: int) -> int:
+    # Refused, never truncated: a client sending 2.5 variations gets told, not charged for 2.
+    pose_count = whole_number(pose_count, "the number of poses", 0, 2**31)
     if pose_count < 1:
         raise InvalidInput("pick at least one pose")
     if pose_count > MAX_POSES:
         raise InvalidInput(f"{pose_count} poses is too many for one batch: pick at most {MAX_POSES}")
-    if not isinstance(variations, int) or isinstance(variations, bool) or not 1 <= variations <= MAX_VARIATIONS:
-        raise InvalidInput(f"variations {variations!r} is not allowed: use 1 to {MAX_VARIATIONS} per pose")
+    variations = whole_number(variations, "variations", 1, MAX_VARIATIONS, " per pose")
     items = pose_count * variations
     if items > MAX_ITEMS:
         raise InvalidInput(f"{pose_count} poses x {variations} variations = {items} images; "
@@ -111,14 +115,27 @@ def _check_counts(pose_count: int, variations: int) -> int:
 
 
 def estimate(db: Database, *, user_id: int, pose_count: int, variations: int, preset_key: str,
-             background: bool, now: datetime | None = None) -> Estimate:
+             background: bool, params: GenerationParams | dict | None = None,
+             now: datetime | None = None) -> Estimate:
+    """What the batch would cost: the same quote ``submit`` charges, for the same ``params``."""
     items = _check_counts(pose_count, variations)
+    params = _params_of(params) if params is not None else None
     with db.session() as session:
         q = batch_pricing.quote(session, user_id=user_id, items=items, preset_key=preset_key,
-                                background=background, now=now)
+                                background=background, params=params, now=now)
     return Estimate(items=q.items, price_per_item=q.pose_price, background_per_item=q.background_per_item,
                     total=q.total, balance=q.balance, uses_quota=q.uses_quota, quota_left=q.quota_left,
-                    affordable=q.affordable, message=q.message())
+                    affordable=q.affordable, message=q.message(), work_factor=float(q.work.factor))
+
+
+def _params_of(params: GenerationParams | dict) -> GenerationParams:
+    """The parameters as the frozen object; a dict (from an API client) is checked key by key."""
+    if isinstance(params, GenerationParams):
+        return params
+    try:
+        return GenerationParams.from_json(params)
+    except (ParamsError, TypeError) as exc:
+        raise InvalidInput(str(exc)) from None
 
 
 @dataclass(frozen=True)
@@ -131,27 +148,41 @@ class _ItemSpec:
     seed: int
 
 
-def _validated_request(request: SubmitRequest) -> tuple[GenerationParams, dict | None, list[str]]:
+def _check_submission_key(key: object) -> None:
+    # Checked before the key is looked up: the query compares it with a text column.
+    if not isinstance(key, str) or not 8 <= len(key) <= 100:
+        raise InvalidInput("the submission key must be 8 to 100 characters (the page makes one per submit)")
+
+
+def _validated_request(studio: Studio, user_id: int, request: SubmitRequest) -> SubmitRequest:
+    """The request with every value checked and normalised (ids, counts, resolved parameters,
+    background, formats), or the error that names what to fix; nothing is charged before this."""
     from pipelines.presets import UnknownPresetError, get_preset
     from studio.services.exports import EXPORT_FORMATS
 
-    key = request.submission_key
-    if not isinstance(key, str) or not 8 <= len(key) <= 100:
-        raise InvalidInput("the submission key must be 8 to 100 characters (the page makes one per submit)")
-    _check_counts(len(request.pose_ids), request.variations)
+    if not isinstance(request.pose_ids, (list, tuple)):
+        raise InvalidInput("pose ids must be a list of the poses' ids")
+    variations = whole_number(request.variations, "variations", 1, MAX_VARIATIONS, " per pose")
+    _check_counts(len(request.pose_ids), variations)
+    pose_ids = tuple(found_id(p, "pose") for p in request.pose_ids)
     try:
         preset = get_preset(request.preset_key)
-        params = replace(request.params, variations=request.variations).resolved(preset)
+        params = replace(_params_of(request.params), variations=variations).resolved(preset)
     except (UnknownPresetError, ParamsError) as exc:
         raise InvalidInput(str(exc)) from None
-    unknown = [f for f in request.export_formats if f not in EXPORT_FORMATS]
+    formats = request.export_formats
+    if not isinstance(formats, (list, tuple)):
+        raise InvalidInput(f"export formats must be a list; choose from {', '.join(EXPORT_FORMATS)}")
+    unknown = [f for f in formats if not isinstance(f, str) or f not in EXPORT_FORMATS]
     if unknown:
         raise InvalidInput(f"unknown export format(s): {', '.join(map(str, unknown))}; "
                            f"choose from {', '.join(EXPORT_FORMATS)}")
-    return params, _validated_background(request.background), list(dict.fromkeys(request.export_formats))
+    return replace(request, pose_ids=pose_ids, variations=variations, params=params,
+                   background=_validated_background(studio, user_id, request.background),
+                   export_formats=tuple(dict.fromkeys(formats)))
 
 
-def _validated_background(background: dict | None) -> dict | None:
+def _validated_background(studio: Studio, user_id: int, background: dict | None) -> dict | None:
     if not background:
         return None
     if not isinstance(background, dict):
@@ -161,7 +192,28 @@ def _validated_background(background: dict | None) -> dict | None:
         raise InvalidInput("choose one new background: a colour, an uploaded picture, or a scene to generate")
     if "prompt" in given and (not isinstance(given["prompt"], str) or len(given["prompt"]) > 500):
         raise InvalidInput("describe the scene in at most 500 characters")
+    if "colour" in given:
+        return {"colour": _hex_colour(given["colour"])}
+    if "image" in given:
+        return {"image": _check_backdrop(studio, user_id, given["image"])}
     return given
+
+
+_HEX = re.compile(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})")
+_RGB = re.compile(r"rgba?\(\s*(\d{1,3}(?:\.\d+)?)\s*,\s*(\d{1,3}(?:\.\d+)?)\s*,\s*(\d{1,3}(?:\.\d+)?)\s*"
+                  r"(?:,\s*[\d.]+\s*)?\)")
+
+
+def _hex_colour(value: object) -> str:
+    """``value`` as ``#rrggbb``; the colour picker may also send ``rgb(...)`` or ``rgba(...)``."""
+    text = value.strip() if isinstance(value, str) else ""
+    if _HEX.fullmatch(text):
+        digits = text[1:] if len(text) == 7 else "".join(c * 2 for c in text[1:])
+        return f"#{digits.lower()}"
+    rgb = _RGB.fullmatch(text)
+    if rgb and all(float(c) <= 255 for c in rgb.groups()):
+        return "#" + "".join(f"{round(float(c)):02x}" for c in rgb.groups())
+    raise InvalidInput(f"Background colour: {str(value)[:40]!r} is not a colour; use #rrggbb, e.g. #ffffff")
 
 
 BACKDROPS = "backdrops"
@@ -170,35 +222,37 @@ BACKDROPS = "backdrops"
 def save_backdrop(studio: Studio, *, user_id: int, file_path: str) -> str:
     """Keep an uploaded background picture (checked like any upload); returns its media path
     for ``SubmitRequest.background={"image": path}``. Free: it is charged per image in a batch."""
+    from studio.services import limits
     from studio.uploads import read_photo
 
+    media = MediaStore(studio.settings.media_dir)
+    # Before reading the upload, so a flood is refused without decoding its pictures.
+    limits.check_files(media.root / f"u{user_id}" / BACKDROPS, limits.BACKDROPS)
     picture = read_photo(file_path)
-    return MediaStore(studio.settings.media_dir).save_jpeg(user_id, BACKDROPS, picture)
+    return media.save_jpeg(user_id, BACKDROPS, picture)
 
 
-def _check_backdrop(studio: Studio, user_id: int, relative: object) -> None:
-    # Only the creator's own saved backdrops: a path into someone else's folder is "not found".
-    if not isinstance(relative, str) or not relative.startswith(f"u{user_id}/{BACKDROPS}/"):
+def _check_backdrop(studio: Studio, user_id: int, relative: object) -> str:
+    """The backdrop's normalised media path, if it is one of the creator's own saved backdrops.
+
+    The path is resolved first (``..``, links), then checked: a prefix test alone lets
+    ``u3/backdrops/../../u1/avatars/x.png`` reach someone else's photo. Anything else is "not found"."""
+    path = MediaStore(studio.settings.media_dir).own_file(user_id, BACKDROPS, relative)
+    if path is None:
         raise NotFound("background picture not found: upload it again")
-    try:
-        exists = MediaStore(studio.settings.media_dir).absolute(relative).is_file()
-    except ValueError:
-        exists = False
-    if not exists:
-        raise NotFound("background picture not found: upload it again")
+    return path
 
 
 def _owned_avatar(session: Session, user_id: int, avatar_id: int) -> Avatar:
-    avatar = session.get(Avatar, avatar_id) if isinstance(avatar_id, int) else None
+    avatar_id = row_id(avatar_id)
+    avatar = session.get(Avatar, avatar_id) if avatar_id is not None else None
     if avatar is None or avatar.user_id != user_id or not avatar.image_path:
         raise NotFound("avatar not found")
     return avatar
 
 
 def _visible_poses(session: Session, user_id: int, pose_ids: tuple[int, ...]) -> dict[int, Pose]:
-    wanted = set(pose_ids)
-    if not all(isinstance(p, int) and not isinstance(p, bool) for p in wanted):
-        raise NotFound("pose not found")
+    wanted = {found_id(p, "pose") for p in pose_ids}
     poses = {p.id: p for p in session.exec(select(Pose).where(
         col(Pose.id).in_(wanted), sa.or_(Pose.owner_id.is_(None), Pose.owner_id == user_id)))}
     if len(poses) != len(wanted):
@@ -208,12 +262,12 @@ def _visible_poses(session: Session, user_id: int, pose_ids: tuple[int, ...]) ->
 
 def submit(studio: Studio, *, user_id: int, request: SubmitRequest, now: datetime | None = None) -> Generation:
     """Create and pay for a batch in one transaction, then enqueue it. Same key: same batch."""
+    _check_submission_key(request.submission_key)
     existing = _by_submission_key(studio.db, user_id, request.submission_key)
     if existing is not None:
         return existing
-    params, background, formats = _validated_request(request)
-    if background and "image" in background:
-        _check_backdrop(studio, user_id, background["image"])
+    request = _validated_request(studio, user_id, request)
+    params = request.params
 
     def plan(session: Session) -> list[_ItemSpec]:
         poses = _visible_poses(session, user_id, request.pose_ids)
@@ -221,8 +275,8 @@ def submit(studio: Studio, *, user_id: int, request: SubmitRequest, now: datetim
                 for p, pid in enumerate(request.pose_ids) for v in range(request.variations)]
 
     return _create(studio, user_id=user_id, avatar_id=request.avatar_id, preset_key=request.preset_key,
-                   params=params, background=background, formats=formats, key=request.submission_key,
-                   plan=plan, now=now)
+                   params=params, background=request.background, formats=list(request.export_formats),
+                   key=request.submission_key, plan=plan, now=now)
 
 
 def _create(studio: Studio, *, user_id: int, avatar_id: int, preset_key: str, params: GenerationParams,
@@ -232,7 +286,7 @@ def _create(studio: Studio, *, user_id: int, avatar_id: int, preset_key: str, pa
             avatar = _owned_avatar(session, user_id, avatar_id)
             specs = plan(session)
             q = batch_pricing.quote(session, user_id=user_id, items=len(specs), preset_key=preset_key,
-                                    background=background is not None, now=now)
+                                    background=background is not None, params=params, now=now)
             generation = Generation(user_id=user_id, avatar_id=avatar.id, preset_key=preset_key,
                                     params=params.to_json(), background=background, export_formats=formats,
                                     submission_key=key, total_items=len(specs))
@@ -283,14 +337,16 @@ def _by_submission_key(db: Database, user_id: int, key: str) -> Generation | Non
 
 
 def _owned(session: Session, user_id: int, generation_id: int) -> Generation:
-    generation = session.get(Generation, generation_id) if isinstance(generation_id, int) else None
+    generation_id = row_id(generation_id)
+    generation = session.get(Generation, generation_id) if generation_id is not None else None
     if generation is None or generation.user_id != user_id:
         raise NotFound("generation not found")
     return generation
 
 
 def _owned_item(session: Session, user_id: int, item_id: int) -> tuple[GenerationItem, Generation]:
-    item = session.get(GenerationItem, item_id) if isinstance(item_id, int) else None
+    item_id = row_id(item_id)
+    item = session.get(GenerationItem, item_id) if item_id is not None else None
     generation = session.get(Generation, item.generation_id) if item is not None else None
     if generation is None or generation.user_id != user_id:
         raise NotFound("image not found")
@@ -392,18 +448,19 @@ def get_item(db: Database, *, user_id: int, item_id: int) -> GenerationItem:
 
 def rerun_item(studio: Studio, *, user_id: int, item_id: int, submission_key: str,
                now: datetime | None = None) -> Generation:
-    """A new one-image batch with the item's pose, seed and parameters, at today's catalog price."""
+    """A new one-image batch with the item's pose, seed and parameters, at today's price for its work."""
+    _check_submission_key(submission_key)
     existing = _by_submission_key(studio.db, user_id, submission_key)
     if existing is not None:
         return existing
-    if not isinstance(submission_key, str) or not 8 <= len(submission_key) <= 100:
-        raise InvalidInput("the submission key must be 8 to 100 characters (the page makes one per submit)")
     with studio.db.session() as session:
         item, source = _owned_item(session, user_id, item_id)
     if source.avatar_id is None:
         raise NotFound("the avatar of this image was deleted, so it cannot be made again")
-    params = replace(GenerationParams.from_json(source.params), variations=1)
+    params = replace(_params_of(source.params), variations=1)
+    # Checked again: the backdrop may be gone, and rows saved before the checks were tightened may not pass.
+    background = _validated_background(studio, user_id, source.background)
     spec = _ItemSpec(item.pose_id, item.pose_name, item.keypoints, 0, 0, item.seed)
     return _create(studio, user_id=user_id, avatar_id=source.avatar_id, preset_key=source.preset_key,
-                   params=params, background=source.background, formats=list(source.export_formats),
+                   params=params, background=background, formats=list(source.export_formats),
                    key=submission_key, plan=lambda session: [spec], now=now)

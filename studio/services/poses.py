@@ -26,6 +26,7 @@ from studio.db.engine import Database
 from studio.db.tables import Pose, PoseCategory, PoseFavourite
 from studio.enums import Difficulty, Framing, Gender
 from studio.services.errors import InvalidInput, NotFound
+from studio.services.fields import found_id, row_id
 
 if TYPE_CHECKING:
     from studio.context import Studio
@@ -274,7 +275,9 @@ def get_pose(db: Database, *, user_id: int, pose_id: int) -> Pose:
 
 
 def visible_pose(session: Session, *, user_id: int, pose_id: int) -> Pose:
-    pose = session.exec(select(Pose).where(Pose.id == pose_id, visible_to(user_id))).first()
+    pose_id = row_id(pose_id)
+    pose = session.exec(select(Pose).where(Pose.id == pose_id, visible_to(user_id))).first() \
+        if pose_id is not None else None
     if pose is None:
         raise NotFound("pose not found")
     return pose
@@ -282,7 +285,7 @@ def visible_pose(session: Session, *, user_id: int, pose_id: int) -> Pose:
 
 def visible_pose_ids(db: Database, *, user_id: int, pose_ids: Iterable[int]) -> set[int]:
     """Which of ``pose_ids`` the creator may use (library or their own), in one query."""
-    ids = {int(i) for i in pose_ids}
+    ids = {i for i in map(row_id, pose_ids) if i is not None}  # no row has any other id
     if not ids:
         return set()
     with db.session() as session:
@@ -294,7 +297,7 @@ def poses_for_batch(db: Database, *, user_id: int, pose_ids: Iterable[int]) -> l
 
     For the batch engineer: one query, the visibility rule applied, duplicates kept in order.
     """
-    ids = [int(i) for i in pose_ids]
+    ids = [found_id(i, "pose") for i in pose_ids]
     if not ids:
         raise InvalidInput("pick at least one pose")
     with db.session() as session:
@@ -326,11 +329,12 @@ def preview_files(studio: "Studio", *, user_id: int, pose_ids: list[int], size: 
     """Thumbnails of a page of poses: one query for their keypoints, then the disk cache."""
     from pipelines.preview import preview_path
 
-    if not pose_ids:
+    ids = {i for i in map(row_id, pose_ids) if i is not None}
+    if not ids:
         return {}
     with studio.db.session() as session:
         rows = session.exec(select(Pose.id, Pose.slug, Pose.keypoints)
-                            .where(col(Pose.id).in_(pose_ids), visible_to(user_id))).all()
+                            .where(col(Pose.id).in_(ids), visible_to(user_id))).all()
     return {pid: preview_path(studio.settings.previews_dir, slug, keypoints, size=size)
             for pid, slug, keypoints in rows}
 

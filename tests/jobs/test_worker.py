@@ -154,3 +154,40 @@ def test_concurrent_workers_claim_a_batch_once(job_studio, batches):
         t.join()
     assert sum(c is not None for c in claims) == 1
     assert batches.generation(g.id).attempts == 1
+
+
+def test_an_error_while_a_batch_sets_up_fails_it_at_once_with_every_item_refunded(job_studio, batches, monkeypatch):
+    class BrokenEngine:  # the engine refuses before any image, as a lost GPU or a bad stored value would
+        def generate_poses(self, *args, **kwargs):
+            raise RuntimeError("CUDA error: out of memory")
+
+    import studio.engine
+
+    monkeypatch.setattr(studio.engine, "engine_for", lambda studio_, preset_key: BrokenEngine())
+    uid = batches.user()
+    g = batches.submit(uid, batches.avatar(uid), batches.poses(3))
+    assert worker.process_generation(job_studio, g.id) == "failed"  # not left "running" for recovery
+    g = batches.generation(g.id)
+    assert (g.failed_items, g.credits_refunded) == (3, g.credits_charged) and "out of memory" in g.error
+    assert all(i.status == "failed" and i.refunded for i in batches.items(g.id))
+    batches.assert_money_right(uid, g.id, 1000)
+
+
+def test_a_backdrop_path_stored_outside_the_creators_folder_is_never_opened(job_studio, batches):
+    from sqlmodel import select
+
+    from studio.db.tables import Avatar, Generation
+
+    uid, bob = batches.user(), batches.user("bob")
+    batches.avatar(bob)
+    with job_studio.db.session() as session:
+        bob_photo = session.exec(select(Avatar.image_path).where(Avatar.user_id == bob)).one()
+    g = batches.submit(uid, batches.avatar(uid), batches.poses(1), background={"colour": "#ffffff"})
+    with job_studio.db.session() as session:  # a row stored before submit checked backdrop paths
+        row = session.get(Generation, g.id)
+        row.background = {"image": f"u{uid}/backdrops/../../{bob_photo}"}
+        session.add(row)
+    assert worker.process_generation(job_studio, g.id) == "failed"
+    (item,) = batches.items(g.id)
+    assert (item.status, item.refunded, item.image_path) == ("failed", True, "")
+    batches.assert_money_right(uid, g.id, 1000)
