@@ -86,7 +86,7 @@ def cmd_recover(args) -> int:
     from studio.startup import start
 
     studio = start(with_queue=True)
-    result = recover(studio)
+    result = recover(studio, sweep_files=True)  # asked for by hand: sweep orphan files now
     print(json.dumps(result))
     return 0
 
@@ -130,7 +130,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--burst", action="store_true", help="stop when the queue is empty")
     p.set_defaults(func=cmd_worker)
 
-    sub.add_parser("recover", help="re-queue stale or never-queued generations").set_defaults(func=cmd_recover)
+    p = sub.add_parser("recover", help="re-queue stale or never-queued generations; delete orphan files")
+    p.set_defaults(func=cmd_recover)
 
     poses = sub.add_parser("poses", help="pose library").add_subparsers(dest="poses_command", required=True)
     p = poses.add_parser("import", help="import OpenPose JSON files or rendered skeleton images")

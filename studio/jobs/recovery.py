@@ -7,6 +7,9 @@
 - After ``max_attempts`` claims, or with a cancel requested, its remaining items fail (or are
   cancelled) and are refunded, once each (``batch_pricing.settle``).
 
+- Orphan files (pictures no row points at, left by a worker killed mid-chunk) are deleted
+  once old enough, at most every ``STUDIO_ORPHAN_SWEEP_INTERVAL_S`` (studio/jobs/orphans.py).
+
 Run by ``python -m studio recover``, by the worker process between jobs, and by the
 in-process queue's sweep thread. Every step is a conditional update, so sweeps may overlap.
 """
@@ -24,6 +27,7 @@ from studio.context import Studio
 from studio.db.tables import Generation
 from studio.db.types import utcnow
 from studio.enums import GenerationStatus, ItemStatus
+from studio.jobs import orphans
 from studio.services import batch_pricing
 
 log = logging.getLogger(__name__)
@@ -31,7 +35,9 @@ log = logging.getLogger(__name__)
 QUEUED_GRACE_S = 10  # a batch just submitted is enqueued by submit itself
 
 
-def recover(studio: Studio, *, now: datetime | None = None, queued_grace_s: float = QUEUED_GRACE_S) -> dict[str, Any]:
+def recover(studio: Studio, *, now: datetime | None = None, queued_grace_s: float = QUEUED_GRACE_S,
+            sweep_files: bool | None = None) -> dict[str, Any]:
+    """One recovery pass; ``sweep_files`` True sweeps orphan files now, None when due, False never."""
     s = studio.settings
     now = now or utcnow()
     stale = now - timedelta(seconds=s.heartbeat_stale_s)
@@ -74,7 +80,13 @@ def recover(studio: Studio, *, now: datetime | None = None, queued_grace_s: floa
             log.exception("recovery could not enqueue generation %s", g.id)
     if any(report.values()):
         log.info("recovery: %s", report)
-    return report
+    swept = None
+    if sweep_files is not False:
+        try:  # on the real clock, never ``now``: a ``now`` from the future would make new files look old
+            swept = orphans.sweep(studio) if sweep_files else orphans.sweep_if_due(studio)
+        except Exception:  # batches matter more than files: the next pass sweeps again
+            log.exception("the orphan file sweep failed")
+    return {**report, "orphan_files": swept}
 
 
 def _finish(session, g: Generation, report: dict[str, list[int]]) -> None:

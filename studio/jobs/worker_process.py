@@ -14,6 +14,7 @@ import logging
 from rq import SimpleWorker
 
 from studio.jobs import worker as batch_worker
+from studio.jobs.liveness import Heartbeats
 
 log = logging.getLogger(__name__)
 
@@ -59,5 +60,10 @@ def run_worker(*, burst: bool = False, preload: bool = True) -> int:
                           maintenance_interval=max(10, studio.settings.heartbeat_stale_s // 2))
     worker.studio = studio
     batch_worker.STOP.clear()
-    worker.work(burst=burst, with_scheduler=False, logging_level="INFO")
+    # Liveness for /healthz comes from the database, not RQ's registry (studio/jobs/liveness.py).
+    heartbeats = Heartbeats(studio.db, worker.name, stale_s=studio.settings.heartbeat_stale_s).start()
+    try:
+        worker.work(burst=burst, with_scheduler=False, logging_level="INFO")
+    finally:
+        heartbeats.stop()
     return 0

@@ -11,6 +11,7 @@ from studio.context import Studio
 from studio.db.migrate import current_revision, head_revision
 from studio.db.tables import AvatarPreset, ModelCatalog, PersonaExample, Pose, PoseCategory
 from studio.enums import PoseSource
+from studio.jobs import liveness, orphans
 
 SEEDED = {
     "model_catalog": (ModelCatalog, None),
@@ -50,9 +51,37 @@ def report(studio: Studio) -> dict[str, Any]:
         if empty:
             problems.append(f"Shipped content is missing ({', '.join(empty)}): run `python -m studio seed`.")
     out["counts"] = counts
-    out["queue"] = studio.queue.health() if studio.queue else {"backend": "none", "workers_alive": 0}
+    out["queue"] = _queue(studio, database_ready=out["schema_at_head"])
     if studio.queue and not out["queue"].get("ok", True):
         problems.append(out["queue"].get("problem", "The job queue is not working."))
+    out["orphan_files"] = _orphan_files(studio)
+    if out["orphan_files"].get("not_removed"):
+        problems.append(f"{out['orphan_files']['not_removed']} orphan files could not be deleted from the media "
+                        "folder (STUDIO_DATA_DIR/media): check that the studio's user may write there.")
     out["problems"] = problems
     out["ok"] = not problems
     return out
+
+
+def _queue(studio: Studio, *, database_ready: bool) -> dict[str, Any]:
+    if studio.queue is None:
+        return {"backend": "none", "workers_alive": 0}
+    queue = studio.queue.health()
+    if queue.get("backend") != "redis" or not queue.get("ok"):
+        return queue
+    # Redis workers are counted from their database heartbeats (studio/jobs/liveness.py), which
+    # a Redis restart or flush cannot erase, unlike RQ's own registry.
+    alive = liveness.alive(studio.db, stale_s=studio.settings.heartbeat_stale_s) if database_ready else 0
+    queue["workers_alive"] = alive
+    if database_ready and not alive:
+        queue.update(ok=False, problem="No worker is running, so batches will wait: start one with "
+                                       "`python -m studio worker`.")
+    return queue
+
+
+def _orphan_files(studio: Studio) -> dict[str, Any]:
+    # The counts of the last sweep (any process), read from one small file: a health check
+    # never walks the media folder.
+    last = orphans.last_sweep(studio.settings) or {}
+    return {"swept_at": last.get("swept_at"), "removed": last.get("removed", 0),
+            "not_removed": last.get("not_removed", 0), "too_new": last.get("too_new", 0)}

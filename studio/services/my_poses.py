@@ -21,7 +21,9 @@ from studio.db.seed import pose_search_text
 from studio.db.tables import Pose, PoseCategory
 from studio.db.types import utcnow
 from studio.enums import Difficulty, Framing, Gender, PoseSource
+from studio.services import limits
 from studio.services.errors import InvalidInput, NotFound
+from studio.services.fields import row_id
 from studio.services.poses import category_by_slug, visible_pose
 
 MAX_NAME = 120
@@ -79,6 +81,7 @@ def create_pose(db: Database, *, user_id: int, name: str, keypoints_json: dict[s
     if source not in (PoseSource.user.value, PoseSource.extracted.value, PoseSource.imported.value):
         raise InvalidInput(f"source must be user, extracted or imported for a creator's pose; got {source!r}")
     with db.session() as session:
+        limits.check(session, limits.POSES, user_id=user_id)
         return new_pose(session, owner_id=user_id, name=name, keypoints=keypoints, category_slug=category_slug,
                         description=description, tags=tags, framing=framing, difficulty=difficulty,
                         gender=gender, source=source)
@@ -165,7 +168,9 @@ def list_my_poses(db: Database, *, user_id: int) -> list[Pose]:
 
 
 def _owned(session: Session, *, user_id: int, pose_id: int) -> Pose:
-    pose = session.exec(select(Pose).where(Pose.id == pose_id, Pose.owner_id == user_id)).first()
+    pose_id = row_id(pose_id)
+    pose = session.exec(select(Pose).where(Pose.id == pose_id, Pose.owner_id == user_id)).first() \
+        if pose_id is not None else None
     if pose is None:
         raise NotFound("pose not found (you can only change poses you made)")
     return pose

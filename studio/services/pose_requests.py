@@ -23,7 +23,9 @@ from studio.db.engine import Database
 from studio.db.tables import Pose, PoseCategory, PoseRequest, PoseRequestVote, User
 from studio.db.types import utcnow
 from studio.enums import RequestStatus
+from studio.services import limits
 from studio.services.errors import Forbidden, InvalidInput, NotFound
+from studio.services.fields import found_id, row_id
 from studio.services.poses import category_by_slug
 
 if TYPE_CHECKING:
@@ -90,6 +92,9 @@ def create_request(studio: "Studio", *, user_id: int, name: str, description: st
         raise InvalidInput(f"the description is {len(description)} characters; use at most {MAX_DESCRIPTION}")
     photo = read_photo(reference_image_path) if reference_image_path else None
     with studio.db.session() as session:
+        # Checked here too so a flood is refused before its pictures are stored; the check in
+        # the insert's transaction below is the one that holds when requests race.
+        limits.check(session, limits.POSE_REQUESTS, user_id=user_id)
         category_id = category_by_slug(session, category_slug).id if category_slug else None
         open_count = session.exec(select(sa.func.count()).select_from(PoseRequest).where(
             PoseRequest.user_id == user_id, PoseRequest.status == RequestStatus.open.value)).one()
@@ -101,6 +106,7 @@ def create_request(studio: "Studio", *, user_id: int, name: str, description: st
         relative = MediaStore(studio.settings.media_dir).save_jpeg(user_id, MEDIA_KIND, photo)
     try:
         with studio.db.session() as session:
+            limits.check(session, limits.POSE_REQUESTS, user_id=user_id)
             request = PoseRequest(user_id=user_id, name=name, description=description, category_id=category_id,
                                   reference_image_path=relative)
             session.add(request)
@@ -168,6 +174,7 @@ def vote(db: Database, *, user_id: int, request_id: int) -> int:
             raise InvalidInput("you cannot vote for your own request")
         if request.status != RequestStatus.open.value:
             raise InvalidInput("voting is closed: this request has been answered")
+        limits.check(session, limits.VOTES, user_id=user_id)
         try:
             with session.begin_nested():
                 session.add(PoseRequestVote(request_id=request_id, user_id=user_id))
@@ -234,13 +241,14 @@ def _answer(db: Database, *, admin_id: int, request_id: int, status: RequestStat
         raise InvalidInput(f"the note is {len(note)} characters; use at most {MAX_NOTE}")
     with db.session() as session:
         _require_admin(session, admin_id)
-        request = session.get(PoseRequest, request_id)
+        request = session.get(PoseRequest, found_id(request_id, "pose request"))
         if request is None:
             raise NotFound("pose request not found")
         if RequestStatus(request.status) not in allowed_from:
             raise InvalidInput(f"this request is already {request.status}; it cannot be marked {status.value}")
         if pose_id is not None:
-            pose = session.get(Pose, pose_id)
+            pose_id = row_id(pose_id)
+            pose = session.get(Pose, pose_id) if pose_id is not None else None
             if pose is None or pose.owner_id is not None:
                 raise InvalidInput("answer the request with a library pose (a pose no creator owns)")
             request.answered_pose_id = pose_id
@@ -263,7 +271,7 @@ def _require_admin(session: Session, user_id: int) -> None:
 
 
 def _own(session: Session, *, user_id: int, request_id: int) -> PoseRequest:
-    request = session.exec(select(PoseRequest).where(PoseRequest.id == request_id,
+    request = session.exec(select(PoseRequest).where(PoseRequest.id == found_id(request_id, "pose request"),
                                                      PoseRequest.user_id == user_id)).first()
     if request is None:
         raise NotFound("pose request not found")
@@ -271,7 +279,7 @@ def _own(session: Session, *, user_id: int, request_id: int) -> PoseRequest:
 
 
 def _open_or_own(session: Session, *, user_id: int, request_id: int) -> PoseRequest:
-    request = session.get(PoseRequest, request_id)
+    request = session.get(PoseRequest, found_id(request_id, "pose request"))
     if request is None or (request.user_id != user_id and request.status != RequestStatus.open.value):
         raise NotFound("pose request not found")
     return request

@@ -15,8 +15,9 @@ from studio.db.engine import Database
 from studio.db.tables import Avatar, AvatarProject, AvatarUsage
 from studio.db.types import utcnow
 from studio.media import MediaStore
+from studio.services import limits
 from studio.services.errors import InvalidInput, NotFound
-from studio.services.fields import clean_text
+from studio.services.fields import clean_text, row_id
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +38,7 @@ class ProjectSummary:
 def create_project(db: Database, *, user_id: int, name: str, description: str = "") -> AvatarProject:
     name, description = _project_name(name), clean_text(description, "the description", 500)
     with db.session() as session:
+        limits.check(session, limits.PROJECTS, user_id=user_id)
         project = AvatarProject(user_id=user_id, name=name, description=description)
         session.add(project)
         session.flush()
@@ -100,7 +102,8 @@ def delete_project(studio: Studio, *, user_id: int, project_id: int) -> int:
 
 
 def own_project(session: Session, user_id: int, project_id: int) -> AvatarProject:
-    project = session.get(AvatarProject, project_id) if isinstance(project_id, int) else None
+    project_id = row_id(project_id)
+    project = session.get(AvatarProject, project_id) if project_id is not None else None
     if project is None or project.user_id != user_id:
         raise NotFound("project not found")
     return project

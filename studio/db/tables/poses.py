@@ -80,6 +80,8 @@ class PoseRequest(SQLModel, table=True):
 
 class PoseRequestVote(SQLModel, table=True):
     __tablename__ = "pose_request_votes"
+    # The per-creator vote rate (studio/services/limits.py) counts a creator's recent votes.
+    __table_args__ = (sa.Index("ix_pose_request_votes_user_created", "user_id", "created_at"),)
 
     request_id: int = Field(foreign_key="pose_requests.id", primary_key=True, ondelete="CASCADE")
     user_id: int = Field(foreign_key="users.id", primary_key=True, ondelete="CASCADE")
