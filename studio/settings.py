@@ -41,6 +41,21 @@ class Settings(BaseSettings):
     auth: str | None = Field(None, validation_alias="STUDIO_AUTH")
     admins: str = Field("", validation_alias=AliasChoices("STUDIO_ADMINS", "STUDIO_ADMIN_USERS"))
     starter_credits: int = Field(200, ge=0, le=1_000_000, validation_alias="STUDIO_STARTER_CREDITS")
+    # Free writes per creator (studio/services/limits.py): so many a minute, and at most so
+    # many kept. Far above what a person does by hand; they stop scripts flooding the database.
+    projects_per_minute: int = Field(30, ge=1, validation_alias="STUDIO_PROJECTS_PER_MINUTE")
+    projects_max: int = Field(1000, ge=1, validation_alias="STUDIO_PROJECTS_MAX")
+    poses_per_minute: int = Field(30, ge=1, validation_alias="STUDIO_POSES_PER_MINUTE")
+    poses_max: int = Field(5000, ge=1, validation_alias="STUDIO_POSES_MAX")
+    pose_requests_per_minute: int = Field(10, ge=1, validation_alias="STUDIO_POSE_REQUESTS_PER_MINUTE")
+    pose_requests_max: int = Field(500, ge=1, validation_alias="STUDIO_POSE_REQUESTS_MAX")
+    votes_per_minute: int = Field(60, ge=1, validation_alias="STUDIO_VOTES_PER_MINUTE")
+    backdrops_per_minute: int = Field(30, ge=1, validation_alias="STUDIO_BACKDROPS_PER_MINUTE")
+    backdrops_max: int = Field(500, ge=1, validation_alias="STUDIO_BACKDROPS_MAX")
+    # Orphan files (studio/jobs/orphans.py): a file no row points at is deleted only once it is
+    # this old, so a file being written or about to be committed is never touched.
+    orphan_min_age_s: int = Field(3600, ge=60, validation_alias="STUDIO_ORPHAN_MIN_AGE_S")
+    orphan_sweep_interval_s: int = Field(3600, ge=60, validation_alias="STUDIO_ORPHAN_SWEEP_INTERVAL_S")
     # Where the web process runs jobs when there is no Redis: this many worker threads.
     inprocess_workers: int = Field(1, ge=1, le=8, validation_alias="STUDIO_INPROCESS_WORKERS")
     batch_size: int = Field(4, ge=1, le=32, validation_alias="STUDIO_BATCH_SIZE")
@@ -51,6 +66,15 @@ class Settings(BaseSettings):
     vae_tiling: bool = Field(False, validation_alias="STUDIO_VAE_TILING")
     heartbeat_stale_s: int = Field(120, ge=5, validation_alias="STUDIO_HEARTBEAT_STALE_S")
     max_attempts: int = Field(3, ge=1, le=10, validation_alias="STUDIO_MAX_ATTEMPTS")
+    # The web surface (studio/web/): signed media links, uploads, live progress streams.
+    secret_key: str | None = Field(None, min_length=16, validation_alias="STUDIO_SECRET_KEY")
+    link_hours: int = Field(12, ge=1, le=168, validation_alias="STUDIO_LINK_HOURS")
+    uploads_per_minute: int = Field(20, ge=1, le=10_000, validation_alias="STUDIO_UPLOADS_PER_MINUTE")
+    uploads_per_hour: int = Field(200, ge=1, le=100_000, validation_alias="STUDIO_UPLOADS_PER_HOUR")
+    events_per_second: float = Field(20.0, gt=0, le=10_000, validation_alias="STUDIO_EVENTS_PER_SECOND")
+    page_loads_per_minute: int = Field(30, ge=1, le=100_000, validation_alias="STUDIO_PAGE_LOADS_PER_MINUTE")
+    watchers_per_user: int = Field(4, ge=1, le=100, validation_alias="STUDIO_WATCHERS_PER_USER")
+    watchers_total: int = Field(200, ge=1, le=10_000, validation_alias="STUDIO_WATCHERS_TOTAL")
 
     @field_validator("preset")
     @classmethod

@@ -10,15 +10,12 @@ rather than whatever the UI shows; the UI's own events are private.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import gradio as gr
 from gradio.data_classes import FileData
-from gradio.utils import get_upload_folder
 
 from studio.context import current
 from studio.services import avatars, generations, projects
-from studio.ui.common import creator_errors, media_file, user_of
+from studio.ui.common import creator_errors, uploaded_file, user_of, viewer_of
 
 
 def create_project_api(name: str, description: str = "", request: gr.Request = None) -> dict:
@@ -28,24 +25,12 @@ def create_project_api(name: str, description: str = "", request: gr.Request = N
     return {"project_id": project.id, "name": project.name}
 
 
-def uploaded_file(photo: FileData | dict | None) -> str:
-    """The path of a file the client uploaded; anything outside Gradio's upload folder is refused,
-    so no API call can make the studio read another file on the server."""
-    path = (photo or {}).get("path") if isinstance(photo, dict) else getattr(photo, "path", None)
-    if not path:
-        raise gr.Error("Attach the photo as a file (gradio_client: handle_file(path)).")
-    resolved = Path(path).resolve()
-    if not resolved.is_relative_to(Path(get_upload_folder()).resolve()):
-        raise gr.Error("That file was not uploaded to the studio; attach it with handle_file(path).")
-    return str(resolved)
-
-
 def upload_avatar_api(project_id: int, name: str, photo: FileData, submission_key: str = "",
                       request: gr.Request = None) -> dict:
     """Make an avatar from a photo (JPEG, PNG or WebP, 256-4096 px, at most 10 MB): 2 credits."""
     user = user_of(request)
-    avatar = avatars.create_from_upload(current(), user_id=user.id, project_id=int(project_id), name=name,
-                                        file_path=uploaded_file(photo), submission_key=submission_key or None)
+    avatar = avatars.create_from_upload(current(), user_id=user.id, project_id=project_id, name=name,
+                                        file_path=uploaded_file(photo, "Photo"), submission_key=submission_key or None)
     return {"avatar_id": avatar.id, "name": avatar.name, "project_id": avatar.project_id}
 
 
@@ -60,8 +45,9 @@ def submit_api(avatar_id: int, pose_ids: list[int], variations: int = 1, preset:
         parsed = GenerationParams.from_json(params or {})
     except ValueError as exc:
         raise gr.Error(str(exc)) from None
+    # Ids and counts go to the service as sent: it refuses 2.5 rather than truncating it to 2.
     g = generations.submit(current(), user_id=user.id, request=generations.SubmitRequest(
-        avatar_id=int(avatar_id), pose_ids=tuple(int(p) for p in pose_ids), variations=int(variations),
+        avatar_id=avatar_id, pose_ids=pose_ids, variations=variations,
         preset_key=preset or current().settings.preset, params=parsed, background=background or None,
         export_formats=tuple(export_formats or ()), submission_key=submission_key))
     return {"generation_id": g.id, "status": g.status, "credits_charged": g.credits_charged,
@@ -71,18 +57,27 @@ def submit_api(avatar_id: int, pose_ids: list[int], variations: int = 1, preset:
 def status_api(generation_id: int, request: gr.Request = None) -> dict:
     """Progress of one of the creator's batches."""
     user = user_of(request)
-    p = generations.progress(current().db, user_id=user.id, generation_id=int(generation_id))
+    p = generations.progress(current().db, user_id=user.id, generation_id=generation_id)
     return {"generation_id": p.generation_id, "status": p.status, "total": p.total, "done": p.done,
             "failed": p.failed, "cancelled": p.cancelled, "left": p.left, "fraction": p.fraction,
             "eta_seconds": p.eta_seconds, "finished": p.finished, "error": p.error}
 
 
-def results_files(generation_id, request: gr.Request):
-    """The finished images of a batch, as files the client downloads."""
-    user = user_of(request)
-    items = generations.list_items(current().db, user_id=user.id, generation_id=int(generation_id))
-    return [(media_file(i.image_path), f"{i.pose_name} · v{i.variation + 1} · seed {i.seed}")
-            for i in items if i.status == "completed" and media_file(i.image_path)]
+def results_api(generation_id: int, request: gr.Request = None) -> list[dict]:
+    """The finished images of a batch: one link each, for the signed-in owner only.
+
+    Download a link with the client's login, e.g. ``httpx.get(r["url"], cookies=client.cookies)``;
+    links expire (STUDIO_LINK_HOURS), ask again for fresh ones.
+    """
+    viewer = viewer_of(request)
+    items = generations.list_items(current().db, user_id=viewer.user.id, generation_id=generation_id)
+    out = []
+    for i in items:
+        link = viewer.media(i.image_path) if i.status == "completed" else None
+        if link:
+            out.append({"item_id": i.id, "url": link, "pose": i.pose_name, "variation": i.variation + 1,
+                        "seed": i.seed})
+    return out
 
 
 def render() -> None:
@@ -97,7 +92,4 @@ def render() -> None:
     gr.api(creator_errors(balance_summary), api_name="balance")
     gr.api(creator_errors(submit_api), api_name="submit")
     gr.api(creator_errors(status_api), api_name="status")
-    with gr.Group(visible=False):
-        generation_id = gr.Number(precision=0)
-        images = gr.Gallery(interactive=False)
-        gr.Button().click(creator_errors(results_files), generation_id, images, api_name="results")
+    gr.api(creator_errors(results_api), api_name="results")

@@ -7,7 +7,7 @@ import gradio as gr
 
 from studio.context import Studio, current
 from studio.services import avatars, projects
-from studio.ui.common import Shared, creator_errors, new_key, esc, media_file, user_of
+from studio.ui.common import Shared, Viewer, creator_errors, esc, new_key, photo_preview, uploaded_file, user_of, viewer_of
 from studio.ui.layout import header_html
 
 ATTRIBUTES = [  # (field, label, suggestions)
@@ -28,12 +28,15 @@ def _project_choices(user_id: int) -> list[tuple[str, int]]:
     return [(f"{p.name} ({p.avatar_count})", p.id) for p in projects.list_projects(current().db, user_id=user_id)]
 
 
-def _avatar_cards(user_id: int, project_id: int | None) -> list[tuple[str, str]]:
+def _avatar_cards(viewer: Viewer, project_id: int | None) -> list[tuple[str, str]]:
     if project_id is None:
         return []
-    return [(media_file(a.thumbnail_path) or media_file(a.image_path), f"#{a.id} {a.name}")
-            for a in avatars.list_avatars(current().db, user_id=user_id, project_id=project_id)
-            if media_file(a.thumbnail_path) or media_file(a.image_path)]
+    cards = []
+    for a in avatars.list_avatars(current().db, user_id=viewer.user.id, project_id=project_id):
+        link = viewer.media(a.thumbnail_path) or viewer.media(a.image_path)
+        if link:
+            cards.append((link, f"#{a.id} {a.name}"))
+    return cards
 
 
 def _projects_update(user_id: int, selected: int) -> dict:
@@ -59,13 +62,14 @@ def _project_id(value) -> int | None:
 
 @creator_errors
 def load_projects(request: gr.Request):
-    user = user_of(request)
-    choices = _project_choices(user.id)
+    viewer = viewer_of(request)
+    choices = _project_choices(viewer.user.id)
     selected = choices[0][1] if choices else None
+    cards = _avatar_cards(viewer, selected)
     hint = ("Create a project to keep this person's avatars together, e.g. *Spring catalogue*."
-            if not choices else NEXT_STEP if _avatar_cards(user.id, selected) else
+            if not choices else NEXT_STEP if cards else
             "Add an avatar to this project: upload a photo, describe a person, or start from a preset.")
-    return gr.update(choices=choices, value=selected), _avatar_cards(user.id, selected), hint
+    return gr.update(choices=choices, value=selected), cards, hint
 
 
 @creator_errors
@@ -78,31 +82,36 @@ def make_project(name: str, request: gr.Request):
 
 @creator_errors
 def show_project(project_id, request: gr.Request):
-    user = user_of(request)
-    return _avatar_cards(user.id, _project_id(project_id))
+    return _avatar_cards(viewer_of(request), _project_id(project_id))
 
 
 @creator_errors
 def remove_project(project_id, request: gr.Request):
-    user = user_of(request)
+    viewer = viewer_of(request)
     pid = _chosen_project(project_id, "Choose the project to delete first.")
-    removed = projects.delete_project(current(), user_id=user.id, project_id=pid)
-    choices = _project_choices(user.id)
+    removed = projects.delete_project(current(), user_id=viewer.user.id, project_id=pid)
+    choices = _project_choices(viewer.user.id)
     return (gr.update(choices=choices, value=choices[0][1] if choices else None),
-            _avatar_cards(user.id, choices[0][1]) if choices else [],
+            _avatar_cards(viewer, choices[0][1]) if choices else [],
             f"Project deleted with its {removed} avatar(s). Images of past batches are kept in History.")
 
 
 @creator_errors
 def save_uploaded_avatar(project_id, name: str, photo: str | None, key: str, request: gr.Request):
-    user = user_of(request)
+    viewer = viewer_of(request)
     pid = _chosen_project(project_id, "Create or choose a project first, then upload the photo.")
     if not photo:
         raise gr.Error("Choose a photo to upload: a JPEG, PNG or WebP of the person, at least 256 px.")
-    avatar = avatars.create_from_upload(current(), user_id=user.id, project_id=pid, name=name or "Avatar",
-                                        file_path=photo, submission_key=key)
-    return (_avatar_cards(user.id, pid), f"Avatar **{esc(avatar.name)}** saved (2 credits). {NEXT_STEP}",
-            new_key(), None, _projects_update(user.id, pid))
+    avatar = avatars.create_from_upload(current(), user_id=viewer.user.id, project_id=pid, name=name or "Avatar",
+                                        file_path=uploaded_file(photo, "Photo"), submission_key=key)
+    return (_avatar_cards(viewer, pid), f"Avatar **{esc(avatar.name)}** saved (2 credits). {NEXT_STEP}",
+            new_key(), None, "", _projects_update(viewer.user.id, pid))
+
+
+@creator_errors
+def check_photo(photo: str | None) -> str:
+    """The chosen photo as the studio will keep it, or what is wrong with it, before any charge."""
+    return photo_preview(photo, "Photo")
 
 
 def _persona(name, age, personality, background) -> dict:
@@ -141,12 +150,12 @@ def write_prompt(name, age, personality, background, gender, age_range, ethnicit
 def preview_words(name, age, personality, background, prompt, negative, key,
                   gender, age_range, ethnicity, body_type, hair_style, hair_colour, eye_colour, skin_tone, style, request: gr.Request):
     attribute_values = (gender, age_range, ethnicity, body_type, hair_style, hair_colour, eye_colour, skin_tone, style)
-    user = user_of(request)
+    viewer = viewer_of(request)
     candidates = avatars.preview_from_words(
-        current(), user_id=user.id, persona=_persona(name, age, personality, background),
+        current(), user_id=viewer.user.id, persona=_persona(name, age, personality, background),
         attributes=_attributes(attribute_values), prompt=prompt or None, negative_prompt=negative or None,
         count=4, submission_key=key)
-    cards = [(media_file(c.image_path), f"seed {c.seed}") for c in candidates]
+    cards = [(viewer.media(c.image_path), f"seed {c.seed}") for c in candidates]
     state = [{"path": c.image_path, "seed": c.seed, "prompt": c.prompt, "negative": c.negative_prompt}
              for c in candidates]
     return cards, state, None, "Pick the candidate you like, name it, and save it (10 credits were charged).", \
@@ -163,7 +172,8 @@ def pick_candidate(candidates: list, evt: gr.SelectData):
 def save_words(project_id, avatar_name, name, age, personality, background, candidates, picked,
                gender, age_range, ethnicity, body_type, hair_style, hair_colour, eye_colour, skin_tone, style, request: gr.Request):
     attribute_values = (gender, age_range, ethnicity, body_type, hair_style, hair_colour, eye_colour, skin_tone, style)
-    user = user_of(request)
+    viewer = viewer_of(request)
+    user = viewer.user
     pid = _chosen_project(project_id)
     if not candidates or picked is None:
         raise gr.Error("Preview some candidates and click the one you like first.")
@@ -173,7 +183,7 @@ def save_words(project_id, avatar_name, name, age, personality, background, cand
         candidate_path=chosen["path"], persona=_persona(name, age, personality, background),
         attributes=_attributes(attribute_values), prompt=chosen["prompt"], negative_prompt=chosen["negative"],
         seed=chosen["seed"])
-    return (_avatar_cards(user.id, pid), [], [], None, f"Avatar **{esc(avatar.name)}** saved. {NEXT_STEP}",
+    return (_avatar_cards(viewer, pid), [], [], None, f"Avatar **{esc(avatar.name)}** saved. {NEXT_STEP}",
             _projects_update(user.id, pid))
 
 
@@ -185,13 +195,14 @@ def preset_details(slug: str):
 
 @creator_errors
 def create_preset(project_id, slug: str, key: str, request: gr.Request):
-    user = user_of(request)
+    viewer = viewer_of(request)
+    user = viewer.user
     pid = _chosen_project(project_id)
     if not slug:
         raise gr.Error("Choose a preset first.")
     avatar = avatars.create_from_preset(current(), user_id=user.id, project_id=pid, preset_slug=slug,
                                         submission_key=key)
-    return (_avatar_cards(user.id, pid), f"Avatar **{esc(avatar.name)}** created (8 credits). {NEXT_STEP}", new_key(),
+    return (_avatar_cards(viewer, pid), f"Avatar **{esc(avatar.name)}** created (8 credits). {NEXT_STEP}", new_key(),
             _projects_update(user.id, pid))
 
 
@@ -231,11 +242,11 @@ def save_avatar_details(avatar_id, name, persona_name, persona_age, personality,
 
 @creator_errors
 def delete_avatar(avatar_id, project_id, request: gr.Request):
-    user = user_of(request)
+    viewer = viewer_of(request)
     if not avatar_id:
         raise gr.Error("Click an avatar first.")
-    avatars.delete_avatar(current(), user_id=user.id, avatar_id=int(avatar_id))
-    return _avatar_cards(user.id, _project_id(project_id)), None, gr.update(visible=False), "Avatar deleted."
+    avatars.delete_avatar(current(), user_id=viewer.user.id, avatar_id=int(avatar_id))
+    return _avatar_cards(viewer, _project_id(project_id)), None, gr.update(visible=False), "Avatar deleted."
 
 
 def render(studio: Studio, shared: Shared) -> None:
@@ -274,8 +285,13 @@ def render(studio: Studio, shared: Shared) -> None:
             with gr.Tab("From a photo", id="avatar-photo"):
                 upload_key = gr.State(None)
                 with gr.Row():
-                    photo = gr.Image(label="Photo of the person (JPEG, PNG or WebP, 256-4096 px, up to 10 MB)",
-                                     type="filepath", sources=["upload"], height=260, elem_id="avatar-photo-input")
+                    with gr.Column():
+                        # A plain file: the studio checks it (size, format, pixels) before anything
+                        # decodes it; gr.Image would decode first, with Pillow's bomb guard off.
+                        photo = gr.File(label="Photo of the person (JPEG, PNG or WebP, 256-4096 px, up to 10 MB)",
+                                        file_types=["image"], type="filepath", height=120,
+                                        elem_id="avatar-photo-input")
+                        photo_check = gr.HTML(elem_id="avatar-photo-preview")
                     with gr.Column():
                         photo_name = gr.Textbox(label="Avatar name", placeholder="e.g. Amira", elem_id="avatar-photo-name")
                         upload = gr.Button("Save avatar · 2 credits", variant="primary", elem_id="avatar-upload")
@@ -321,7 +337,10 @@ def render(studio: Studio, shared: Shared) -> None:
     create.click(make_project, new_name, [project, gallery, new_name, status, hint], api_visibility="private")
     project.change(show_project, project, gallery, api_visibility="private")
     remove.click(remove_project, project, [project, gallery, status], api_visibility="private")
-    upload.click(save_uploaded_avatar, [project, photo_name, photo, upload_key], [gallery, status, upload_key, photo, project],
+    photo.upload(check_photo, photo, photo_check, api_visibility="private")
+    photo.clear(lambda: "", None, photo_check, api_visibility="private")
+    upload.click(save_uploaded_avatar, [project, photo_name, photo, upload_key],
+                 [gallery, status, upload_key, photo, photo_check, project],
                  api_visibility="private", concurrency_limit=4).then(
         header_html, None, shared.user_box, api_visibility="private")
     example.change(start_from_example, example, [*persona_inputs, *attrs], api_visibility="private")

@@ -6,18 +6,22 @@ runs in this process or on an RQ worker elsewhere, and it survives a page reload
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import time
 
+import anyio
 import gradio as gr
 
 from studio.context import Studio, current
 from studio.services import avatars, credits, generations
 from studio.services import poses as gallery
 from studio.services.exports import EXPORT_FORMATS
-from studio.ui.common import Shared, creator_errors, new_key, esc, int_arg, media_file, user_of
+from studio.ui.common import Shared, Viewer, creator_errors, esc, int_arg, new_key, uploaded_file, user_of, viewer_of
 from studio.ui.layout import header_html
 
 POLL_SECONDS = 0.5
+MAX_WATCH_S = 3 * 3600  # past this a stream ends; the batch goes on and a reload follows it again
 BACKGROUNDS = [("Keep the background", "keep"), ("Solid colour", "colour"), ("My picture", "picture"),
                ("Generated scene", "scene")]
 
@@ -38,11 +42,12 @@ def _avatar_choices(user_id: int) -> list[tuple[str, int]]:
 
 @creator_errors
 def refresh_choices(selected: list[int], request: gr.Request):
-    user = user_of(request)
+    viewer = viewer_of(request)
+    user = viewer.user
     choices = _avatar_choices(user.id)
     poses = gallery.poses_for_batch(current().db, user_id=user.id, pose_ids=selected) if selected else []
     files = gallery.preview_files(current(), user_id=user.id, pose_ids=[p.id for p in poses])
-    cards = [(str(files[p.id]), p.name) for p in poses if p.id in files]
+    cards = [(viewer.preview(files[p.id]), p.name) for p in poses if p.id in files]
     if not choices:
         hint = "Make an avatar first in the **Avatar** tab: the person every pose will show."
     elif not cards:
@@ -58,7 +63,8 @@ def _background(kind: str, colour: str, scene: str, picture: str | None, user_id
     if kind == "picture":
         if not picture:
             raise gr.Error("Upload the picture to put behind the person (JPEG, PNG or WebP, at least 256 px).")
-        return {"image": generations.save_backdrop(current(), user_id=user_id, file_path=picture)}
+        return {"image": generations.save_backdrop(current(), user_id=user_id,
+                                                   file_path=uploaded_file(picture, "Background picture"))}
     if kind == "scene":
         if not (scene or "").strip():
             raise gr.Error("Describe the scene to put behind the person, e.g. 'a bright studio with plants'.")
@@ -67,25 +73,30 @@ def _background(kind: str, colour: str, scene: str, picture: str | None, user_id
 
 
 @creator_errors
-def estimate_cost(selected: list[int], variations, preset_key: str, background: str, request: gr.Request) -> str:
+def estimate_cost(selected: list[int], variations, preset_key: str, background: str, steps, width, height,
+                  request: gr.Request) -> str:
     user = user_of(request)
     if not selected:
         return "Pick poses in the **Pose gallery** tab to see the cost."
     variations = int_arg(variations, "Variations per pose", 1, 10)
+    # Size and steps change the price (it covers the preset's default), so they are part of the estimate.
+    params = _params("", "", steps, None, None, None, width, height, 0)
     e = generations.estimate(current().db, user_id=user.id, pose_count=len(selected), variations=variations,
-                             preset_key=preset_key, background=background != "keep")
+                             preset_key=preset_key, background=background != "keep", params=params)
     return f"<div id='batch-cost'>{esc(e.message)}</div>"
 
 
 def estimate_api(pose_count: int, variations: int = 1, preset: str = "", background: bool = False,
-                 request: gr.Request = None) -> dict:
-    """What a batch would cost the signed-in creator, and whether they can afford it."""
+                 params: dict | None = None, request: gr.Request = None) -> dict:
+    """What a batch would cost the signed-in creator, and whether they can afford it; pass the
+    same ``params`` as to /submit (a larger size or more steps cost more)."""
     user = user_of(request)
-    e = generations.estimate(current().db, user_id=user.id, pose_count=int(pose_count), variations=int(variations),
-                             preset_key=preset or current().settings.preset, background=bool(background))
+    e = generations.estimate(current().db, user_id=user.id, pose_count=pose_count, variations=variations,
+                             preset_key=preset or current().settings.preset, background=bool(background),
+                             params=params or {})
     return {"items": e.items, "price_per_item": e.price_per_item, "background_per_item": e.background_per_item,
             "total": e.total, "balance": e.balance, "uses_quota": e.uses_quota, "quota_left": e.quota_left,
-            "affordable": e.affordable, "message": e.message}
+            "affordable": e.affordable, "work_factor": e.work_factor, "message": e.message}
 
 
 def _params(prompt, negative, steps, guidance, pose_strength, identity_strength, width, height, seed):
@@ -122,35 +133,53 @@ def progress_html(p: generations.BatchProgress | None) -> str:
             f"<div class='batch-counts'>{p.done} done · {p.failed} failed · {p.left} left{eta}</div>{error}</div>")
 
 
-def result_cards(p: generations.BatchProgress) -> list[tuple[str, str]]:
+def result_cards(viewer: Viewer, p: generations.BatchProgress) -> list[tuple[str, str]]:
     out = []
     for item in p.items:
-        path = media_file(item.path)
-        if item.status == "completed" and path:
-            out.append((path, f"{item.pose_name} · v{item.variation + 1}"))
+        link = viewer.media(item.path) if item.status == "completed" else None
+        if link:
+            out.append((link, f"{item.pose_name} · v{item.variation + 1}"))
     return out
 
 
-def watch(user_id: int, generation_id: int):
-    """Yield (progress, results, generation id) until the batch ends; the DB is the source."""
+HEARTBEAT_POLLS = 4  # with nothing new, still yield every 2 s: that is when Gradio notices a client left
+
+
+async def watch(viewer: Viewer, generation_id: int):
+    """Yield (progress, results, generation id) until the batch ends; the DB is the source.
+
+    An async generator: waiting costs no thread, so open streams cannot starve the handlers
+    and health checks of other creators; each database read borrows a thread briefly.
+    """
+    from studio.ui.watchers import watchers_for
+
     db = current().db
-    last = None
-    while True:
-        p = generations.progress(db, user_id=user_id, generation_id=generation_id)
-        snapshot = (p.status, p.done, p.failed, p.cancelled, p.step)
-        if snapshot != last:
-            last = snapshot
-            yield progress_html(p), result_cards(p), generation_id
-        if p.finished:
-            return
-        time.sleep(POLL_SECONDS)
+    watchers = watchers_for(current())
+    ticket = watchers.open(viewer.user.id)
+    read = functools.partial(generations.progress, db, user_id=viewer.user.id, generation_id=generation_id)
+    last, quiet, started = None, 0, time.monotonic()
+    try:
+        while watchers.alive(ticket) and time.monotonic() - started < MAX_WATCH_S:
+            p = await anyio.to_thread.run_sync(read)
+            snapshot = (p.status, p.done, p.failed, p.cancelled, p.step)
+            if snapshot != last:
+                last, quiet = snapshot, 0
+                cards = await anyio.to_thread.run_sync(result_cards, viewer, p)
+                yield progress_html(p), cards, generation_id
+            elif (quiet := quiet + 1) % HEARTBEAT_POLLS == 0:
+                yield gr.skip(), gr.skip(), gr.skip()
+            if p.finished:
+                return
+            await asyncio.sleep(POLL_SECONDS)
+    finally:
+        watchers.close(ticket)
 
 
-@creator_errors
-def submit_batch(avatar_id, selected, variations, preset_key, background, colour, scene, backdrop, formats, prompt,
-                 negative, steps, guidance, pose_strength, identity_strength, width, height, seed, key,
-                 request: gr.Request):
-    user = user_of(request)
+def _submit(avatar_id, selected, variations, preset_key, background, colour, scene, backdrop, formats, prompt,
+            negative, steps, guidance, pose_strength, identity_strength, width, height, seed, key,
+            request: gr.Request) -> tuple[Viewer, int]:
+    viewer = viewer_of(request)
+    user = viewer.user
     if not avatar_id:
         raise gr.Error("Choose the avatar to render: make one in the Avatar tab first.")
     if not selected:
@@ -161,21 +190,37 @@ def submit_batch(avatar_id, selected, variations, preset_key, background, colour
         params=_params(prompt, negative, steps, guidance, pose_strength, identity_strength, width, height, seed),
         background=_background(background, colour, scene, backdrop, user.id), export_formats=tuple(formats or ()),
         submission_key=key)
-    generation = generations.submit(current(), user_id=user.id, request=request_)
-    for html_, cards, gid in watch(user.id, generation.id):
+    return viewer, generations.submit(current(), user_id=user.id, request=request_).id
+
+
+@creator_errors
+async def submit_batch(avatar_id, selected, variations, preset_key, background, colour, scene, backdrop, formats,
+                       prompt, negative, steps, guidance, pose_strength, identity_strength, width, height, seed, key,
+                       request: gr.Request):
+    # Parameters spelled out: Gradio maps inputs by position and injects gr.Request by type.
+    viewer, generation_id = await anyio.to_thread.run_sync(functools.partial(
+        _submit, avatar_id, selected, variations, preset_key, background, colour, scene, backdrop, formats, prompt,
+        negative, steps, guidance, pose_strength, identity_strength, width, height, seed, key, request))
+    async for html_, cards, gid in watch(viewer, generation_id):
         yield html_, cards, gid, gr.skip()
     yield gr.skip(), gr.skip(), gr.skip(), new_key()
 
 
+def _latest_active(request: gr.Request) -> tuple[Viewer, int | None]:
+    viewer = viewer_of(request)
+    active = generations.latest_active(current().db, user_id=viewer.user.id)
+    return viewer, active.id if active else None
+
+
 @creator_errors
-def resume_batch(request: gr.Request):
+async def resume_batch(request: gr.Request):
     """After a page reload: show the running batch where it is, and keep streaming it."""
-    user = user_of(request)
-    active = generations.latest_active(current().db, user_id=user.id)
-    if active is None:
+    viewer, generation_id = await anyio.to_thread.run_sync(_latest_active, request)
+    if generation_id is None:
         yield progress_html(None), [], None
         return
-    yield from watch(user.id, active.id)
+    async for update in watch(viewer, generation_id):
+        yield update
 
 
 @creator_errors
@@ -208,8 +253,8 @@ def render(studio: Studio, shared: Shared) -> None:
                     background = gr.Radio(label="Background", choices=BACKGROUNDS, value="keep")
                     colour = gr.ColorPicker(label="Colour", value="#ffffff", visible=False)
                     scene = gr.Textbox(label="Scene", placeholder="a bright studio with plants", visible=False)
-                backdrop = gr.Image(label="Background picture", type="filepath", sources=["upload"], height=160,
-                                    visible=False)
+                backdrop = gr.File(label="Background picture (JPEG, PNG or WebP, at least 256 px)",
+                                   file_types=["image"], type="filepath", height=100, visible=False)
                 formats = gr.CheckboxGroup(label="Export sizes", choices=format_choices(),
                                            value=["instagram_feed"], elem_id="batch-formats")
                 with gr.Accordion("Advanced", open=False):
@@ -235,11 +280,11 @@ def render(studio: Studio, shared: Shared) -> None:
                 results = gr.Gallery(label="Results", columns=4, height=480, elem_id="batch-results",
                                      buttons=["download", "fullscreen"], interactive=False)
 
-    cost_inputs = [shared.selected_poses, variations, preset, background]
+    cost_inputs = [shared.selected_poses, variations, preset, background, steps, width, height]
     shared.on_load.append(lambda demo: demo.load(new_key, None, key, api_visibility="private"))
     tab.select(refresh_choices, shared.selected_poses, [avatar, picked, hint], api_visibility="private").then(
         estimate_cost, cost_inputs, cost, api_visibility="private")
-    for control in (variations, preset, background):
+    for control in (variations, preset, background, steps, width, height):
         control.change(estimate_cost, cost_inputs, cost, api_visibility="private")
     background.change(lambda b: (gr.update(visible=b == "colour"), gr.update(visible=b == "scene"),
                                  gr.update(visible=b == "picture")),

@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
+import base64
 import functools
 import html
+import io
 import logging
 import uuid
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Callable
 
 import gradio as gr
+from gradio.utils import get_upload_folder
 
 from studio.context import current
 from studio.db.tables import User
 from studio.media import MediaStore
 from studio.services.errors import StudioError
+from studio.uploads import read_photo
 from studio.ui.identity import current_user
+from studio.web.links import links_for
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +55,16 @@ def creator_errors(fn: Callable) -> Callable:
         log.exception("handler %s failed", fn.__name__)
         return gr.Error("Something went wrong on our side; nothing was charged for it. Please try again.")
 
+    if inspect.isasyncgenfunction(fn):
+        @functools.wraps(fn)
+        async def async_gen_wrapper(*args, **kwargs):
+            try:
+                async for update in fn(*args, **kwargs):
+                    yield update
+            except Exception as exc:
+                raise translate(exc) from None
+        return async_gen_wrapper
+
     if inspect.isgeneratorfunction(fn):
         @functools.wraps(fn)
         def gen_wrapper(*args, **kwargs):
@@ -71,12 +87,82 @@ def media() -> MediaStore:
     return MediaStore(current().settings.media_dir)
 
 
-def media_file(relative: str | None) -> str | None:
-    """Absolute path of a stored file for Gradio to serve (it is under allowed_paths)."""
-    if not relative:
-        return None
-    path = media().absolute(relative)
-    return str(path) if path.exists() else None
+def public_root(request: gr.Request) -> str:
+    """The page's own address (``https://host``), as the browser sees it behind a proxy.
+
+    Links must be absolute: Gradio passes an http(s) address to the browser untouched, where
+    a server path would be copied into its cache and served to anyone signed in.
+    """
+    headers = request.headers
+
+    def first(name: str) -> str:
+        return (headers.get(name) or "").split(",")[0].strip()
+
+    scheme = first("x-forwarded-proto") or request.url.scheme
+    host = first("x-forwarded-host") or first("host") or request.url.netloc
+    return f"{scheme}://{host}"
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """The signed-in creator and the page they look from: every file link is made for them."""
+
+    user: User
+    root: str
+
+    def media(self, relative: str | None, filename: str | None = None) -> str | None:
+        """A link to one of the creator's stored files, or None when there is none."""
+        if not relative or not media().absolute(relative).exists():
+            return None
+        return self.root + links_for(current()).path(user_id=self.user.id, kind="media", relative=relative,
+                                                     filename=filename)
+
+    def preview(self, path: Path) -> str:
+        """A link to a rendered pose preview (a file under the previews folder)."""
+        relative = Path(path).resolve().relative_to(current().settings.previews_dir.resolve())
+        return self.root + links_for(current()).path(user_id=self.user.id, kind="preview",
+                                                     relative=relative.as_posix())
+
+
+def viewer_of(request: gr.Request) -> Viewer:
+    return Viewer(user=user_of(request), root=public_root(request))
+
+
+def uploaded_file(value: Any, field: str) -> str:
+    """The server path of a file this client uploaded for ``field``; nothing else is accepted.
+
+    The upload guard (studio/web/guard.py) already refused files this client did not upload;
+    this second check keeps any other way into a handler from making the studio read a file
+    outside Gradio's upload folder.
+    """
+    path = value.get("path") if isinstance(value, dict) else getattr(value, "path", value)
+    if not path or not isinstance(path, str):
+        raise gr.Error(f"{field}: no file arrived; choose the file and upload it again.")
+    resolved = Path(path).resolve()
+    if not resolved.is_relative_to(Path(get_upload_folder()).resolve()):
+        raise gr.Error(f"{field}: that file was not uploaded to the studio; upload it first "
+                       "(gradio_client: handle_file(path)).")
+    return str(resolved)
+
+
+def photo_preview(value: Any, field: str) -> str:
+    """HTML showing an uploaded photo as the studio will keep it, or what is wrong with it.
+
+    The picture travels inside the page (a small data: URL), so the check leaves no file behind.
+    """
+    if not value:
+        return ""
+    try:
+        photo = read_photo(uploaded_file(value, field))
+    except StudioError as exc:
+        return f"<div class='photo-refused' role='alert'><b>{esc(field)}:</b> {esc(exc)}</div>"
+    width, height = photo.size
+    photo.thumbnail((240, 240))
+    buffer = io.BytesIO()
+    photo.save(buffer, format="WEBP", quality=80)
+    data = base64.b64encode(buffer.getvalue()).decode()
+    return (f"<div class='photo-ok'><img alt='{esc(field)}' src='data:image/webp;base64,{data}' "
+            f"style='max-height:200px;border-radius:6px'/><div>{width}x{height} px · ready</div></div>")
 
 
 def esc(value: Any) -> str:

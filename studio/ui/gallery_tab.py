@@ -11,7 +11,7 @@ from studio.context import Studio, current
 from studio.services import my_poses, pose_requests
 from studio.services import poses as gallery
 from studio.ui.pose_editor import PoseEditor, pose_json
-from studio.ui.common import Shared, creator_errors, esc, user_of
+from studio.ui.common import Shared, Viewer, creator_errors, esc, uploaded_file, user_of, viewer_of
 
 ANY = "any"
 FILTERS = {
@@ -47,15 +47,17 @@ def _query(category, difficulty, gender, framing, featured, favourites, mine, se
                              per_page=PER_PAGE)
 
 
-def _caption(card: gallery.PoseCard, selected: set[int]) -> str:
-    marks = ("✓ " if card.id in selected else "") + ("★ " if card.is_favourite else "")
-    return f"{marks}{card.name}"
+def _page_cards(viewer: Viewer, page: gallery.PosePage) -> list[dict]:
+    """The grid's cards as the server made them (kept in State, never read back from the client)."""
+    files = gallery.preview_files(current(), user_id=viewer.user.id, pose_ids=[c.id for c in page.items])
+    return [{"id": c.id, "link": viewer.preview(files[c.id]), "name": c.name, "favourite": c.is_favourite}
+            for c in page.items if c.id in files]
 
 
-def _cards(user_id: int, page: gallery.PosePage, selected: list[int]):
+def _grid(cards: list[dict], selected: list[int]) -> list[tuple[str, str]]:
     chosen = set(selected or [])
-    files = gallery.preview_files(current(), user_id=user_id, pose_ids=[c.id for c in page.items])
-    return [(str(files[c.id]), _caption(c, chosen)) for c in page.items if c.id in files]
+    return [(card["link"], ("✓ " if card["id"] in chosen else "") + ("★ " if card["favourite"] else "") + card["name"])
+            for card in cards or []]
 
 
 def _selection_text(selected: list[int]) -> str:
@@ -78,7 +80,8 @@ def _empty_text(query: gallery.PoseQuery) -> str:
 @creator_errors
 def browse(category, difficulty, gender, framing, featured, favourites, mine, search, sort, page, selected,
            request: gr.Request):
-    user = user_of(request)
+    viewer = viewer_of(request)
+    user = viewer.user
     query = _query(category, difficulty, gender, framing, featured, favourites, mine, search, sort, page)
     result = gallery.list_poses(current().db, user_id=user.id, query=query)
     if result.pages and query.page > result.pages:  # a filter shrank the list under the creator's page
@@ -86,7 +89,8 @@ def browse(category, difficulty, gender, framing, featured, favourites, mine, se
         result = gallery.list_poses(current().db, user_id=user.id, query=query)
     info = (f"{result.total} poses · page {result.page} of {max(result.pages, 1)}" if result.total
             else _empty_text(query))
-    return _cards(user.id, result, selected), [c.id for c in result.items], result.page, info
+    cards = _page_cards(viewer, result)
+    return _grid(cards, selected), cards, [c["id"] for c in cards], result.page, info
 
 
 def list_poses_api(category: str = "", search: str = "", page: int = 1, request: gr.Request = None) -> dict:
@@ -116,21 +120,9 @@ def toggle_pick(page_ids: list[int], selected: list[int], request: gr.Request, e
     return selected, _selection_text(selected), pose_id, details
 
 
-def _recaption(value, page_ids: list[int], selected: list[int], favourite_ids: set[int] | None = None):
-    """Update ✓ marks on the current grid without querying again."""
-    chosen = set(selected or [])
-    out = []
-    for (item, pose_id) in zip(value or [], page_ids or []):
-        path = item["image"]["path"] if isinstance(item, dict) and "image" in item else item[0]
-        caption = (item.get("caption") if isinstance(item, dict) else item[1]) or ""
-        name = caption.replace("✓ ", "").replace("★ ", "")
-        star = "★ " in caption if favourite_ids is None else pose_id in favourite_ids
-        out.append((path, ("✓ " if pose_id in chosen else "") + ("★ " if star else "") + name))
-    return out
-
-
-def recaption(value, page_ids, selected):
-    return _recaption(value, page_ids, selected)
+def recaption(cards: list[dict], selected: list[int]):
+    """Update ✓ marks on the current grid without querying again (from the server's own cards)."""
+    return _grid(cards, selected)
 
 
 @creator_errors
@@ -190,7 +182,8 @@ def send_request(name, description, category, reference, request: gr.Request):
     user = user_of(request)
     pose_requests.create_request(current(), user_id=user.id, name=name, description=description,
                                  category_slug=None if category in (None, "", ANY) else category,
-                                 reference_image_path=reference or None)
+                                 reference_image_path=uploaded_file(reference, "Reference picture")
+                                 if reference else None)
     mine, open_ = _requests_tables(user.id)
     return mine, open_, "Thanks! Your request is listed below; others can vote for it.", "", "", None
 
@@ -208,6 +201,7 @@ def vote_request(request_id, request: gr.Request):
 def render(studio: Studio, shared: Shared) -> None:
     with gr.Tab("Pose gallery", id="gallery") as tab:
         page_ids = gr.State([])
+        page_cards = gr.State([])
         focused = gr.State(None)
         with gr.Row():
             with gr.Column(scale=1, min_width=220):
@@ -253,8 +247,8 @@ def render(studio: Studio, shared: Shared) -> None:
                 r_name = gr.Textbox(label="Pose name", placeholder="e.g. Holding a shopping bag over the shoulder")
                 r_category = gr.Dropdown(label="Category", choices=category_choices(), value=ANY)
             r_description = gr.Textbox(label="Describe the pose", lines=2)
-            r_reference = gr.Image(label="Reference picture (optional)", type="filepath", sources=["upload"],
-                                   height=180)
+            r_reference = gr.File(label="Reference picture (optional; JPEG, PNG or WebP)", file_types=["image"],
+                                  type="filepath", height=100)
             r_send = gr.Button("Send request", variant="primary")
             r_note = gr.Markdown()
             gr.Markdown("**Your requests**")
@@ -266,7 +260,7 @@ def render(studio: Studio, shared: Shared) -> None:
                 r_vote = gr.Button("Vote", size="sm")
 
     filters = [category, difficulty, gender, framing, featured, favourites, mine, search, sort]
-    browse_outputs = [grid, page_ids, page, info]
+    browse_outputs = [grid, page_cards, page_ids, page, info]
 
     def first_page(*values):
         return 1
@@ -288,9 +282,9 @@ def render(studio: Studio, shared: Shared) -> None:
 
     grid.select(toggle_pick, [page_ids, shared.selected_poses],
                 [shared.selected_poses, selection, focused, details], api_visibility="private").then(
-        recaption, [grid, page_ids, shared.selected_poses], grid, api_visibility="private")
+        recaption, [page_cards, shared.selected_poses], grid, api_visibility="private")
     clear.click(clear_selection, None, [shared.selected_poses, selection], api_visibility="private").then(
-        recaption, [grid, page_ids, shared.selected_poses], grid, api_visibility="private")
+        recaption, [page_cards, shared.selected_poses], grid, api_visibility="private")
     favourite.click(toggle_favourite, focused, favourite_note, api_visibility="private").then(
         browse, [*filters, page, shared.selected_poses], browse_outputs, api_visibility="private")
     copy.click(edit_copy, focused, [editor.load_target, e_name, e_category, e_note], api_visibility="private").then(

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 
 import gradio as gr
 
 from studio.context import Studio, current
 from studio.services import exports, generations, stats
-from studio.ui.common import Shared, creator_errors, esc, media_file, user_of
+from studio.ui.common import Shared, Viewer, creator_errors, esc, user_of, viewer_of
 
 COLUMNS = ["#", "When (UTC)", "Status", "Images", "Failed", "Credits", "Refunded", "Quality"]
 
@@ -39,12 +40,13 @@ def show_history(request: gr.Request):
     return rows, note
 
 
-def _items(user_id: int, generation_id: int):
-    items = generations.list_items(current().db, user_id=user_id, generation_id=generation_id)
+def _items(viewer: Viewer, generation_id: int):
+    items = generations.list_items(current().db, user_id=viewer.user.id, generation_id=generation_id)
     cards, ids = [], []
     for item in items:
-        path = media_file(item.thumbnail_path) or media_file(item.image_path)
-        if item.status == "completed" and path:
+        path = (viewer.media(item.thumbnail_path) or viewer.media(item.image_path)) \
+            if item.status == "completed" else None
+        if path:
             star = "★ " if item.favourite else ""
             cards.append((path, f"{star}{item.pose_name} · v{item.variation + 1} · seed {item.seed}"))
             ids.append(item.id)
@@ -53,13 +55,14 @@ def _items(user_id: int, generation_id: int):
 
 @creator_errors
 def open_batch(rows, request: gr.Request, evt: gr.SelectData):
-    user = user_of(request)
+    viewer = viewer_of(request)
+    user = viewer.user
     row = evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index
     try:
         generation_id = int(rows.iloc[row, 0]) if hasattr(rows, "iloc") else int(rows[row][0])
     except (IndexError, ValueError, TypeError, KeyError):
         raise gr.Error("Click a row of the table to open that batch.") from None
-    cards, ids = _items(user.id, generation_id)
+    cards, ids = _items(viewer, generation_id)
     g = generations.get_generation(current().db, user_id=user.id, generation_id=generation_id)
     title = (f"**Batch #{g.id}** · {esc(g.status)} · {g.done_items} of {g.total_items} images · "
              f"{g.credits_charged - g.credits_refunded} credits")
@@ -73,30 +76,44 @@ def pick_item(ids: list[int], evt: gr.SelectData):
 
 
 @creator_errors
+def download_link(link: str | None, name: str) -> str:
+    """A download link in the page: the file comes from the owner-only media route."""
+    if not link:
+        raise gr.Error("That file is gone; make the download again.")
+    return (f"<div class='studio-download'><a href='{esc(link)}' download='{esc(name)}'>"
+            f"⬇ Download {esc(name)}</a></div>")
+
+
+@creator_errors
 def download_zip(generation_id, request: gr.Request):
-    user = user_of(request)
+    viewer = viewer_of(request)
     if not generation_id:
         raise gr.Error("Open a batch first (click it in the table).")
-    return str(exports.generation_zip(current(), user_id=user.id, generation_id=int(generation_id)))
+    archive = exports.generation_zip(current(), user_id=viewer.user.id, generation_id=int(generation_id))
+    relative = Path(archive).resolve().relative_to(current().settings.media_dir.resolve()).as_posix()
+    name = f"pose-studio-batch-{int(generation_id)}.zip"
+    return download_link(viewer.media(relative, filename=name), name)
 
 
 @creator_errors
 def download_item(item_id, format_key: str, request: gr.Request):
-    user = user_of(request)
+    viewer = viewer_of(request)
     if not item_id:
         raise gr.Error("Click an image first.")
-    relative = exports.reexport_item(current(), user_id=user.id, item_id=int(item_id), format_key=format_key)
-    return media_file(relative)
+    relative = exports.reexport_item(current(), user_id=viewer.user.id, item_id=int(item_id), format_key=format_key)
+    name = f"pose-studio-image-{int(item_id)}-{format_key}{Path(relative).suffix}"
+    return download_link(viewer.media(relative, filename=name), name)
 
 
 @creator_errors
 def favourite_item(item_id, generation_id, request: gr.Request):
-    user = user_of(request)
+    viewer = viewer_of(request)
+    user = viewer.user
     if not item_id:
         raise gr.Error("Click an image first.")
     item = generations.get_item(current().db, user_id=user.id, item_id=int(item_id))
     generations.set_item_favourite(current().db, user_id=user.id, item_id=item.id, favourite=not item.favourite)
-    return _items(user.id, int(generation_id))[0]
+    return _items(viewer, int(generation_id))[0]
 
 
 @creator_errors
@@ -136,7 +153,7 @@ def render(studio: Studio, shared: Shared) -> None:
             favourite = gr.Button("★ Favourite")
             rerun = gr.Button("Re-run with the same seed")
             delete = gr.Button("Delete batch", variant="stop")
-        file_out = gr.File(label="Download", elem_id="history-download")
+        file_out = gr.HTML(elem_id="history-download")
         action_note = gr.Markdown()
 
     tab.select(show_history, None, [table, note], api_visibility="private")

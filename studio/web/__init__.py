@@ -1,20 +1,36 @@
-"""The HTTP side: /healthz beside the Gradio app, served by uvicorn."""
+"""The HTTP side: /healthz beside the Gradio app, the media route, the upload guard; uvicorn.
+
+    studio/web/guard.py   event inputs may only name files this client uploaded; upload limits
+    studio/web/links.py   signed, expiring links to a creator's files
+    studio/web/media.py   the route that serves those links, to their owner only
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import gradio as gr
 import uvicorn
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
+from starlette.routing import Mount
 
 from studio.context import Studio
 from studio.services import health
+from studio.uploads import MAX_BYTES
+from studio.web import media
+from studio.web.guard import EventLimits, UploadGuard, UploadLimits
+from studio.web.links import links_for
 
 log = logging.getLogger(__name__)
+
+# Health has threads of its own: a flood of requests that fills the shared pool (streams,
+# slow handlers) must not make the studio look dead to the platform's health check.
+_HEALTH_POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="healthz")
 
 
 def health_app(studio: Studio) -> FastAPI:
@@ -22,36 +38,42 @@ def health_app(studio: Studio) -> FastAPI:
     app = FastAPI(title="Pose Studio", docs_url=None, redoc_url=None)
 
     @app.get("/healthz")
-    def healthz() -> JSONResponse:
-        body = health.report(studio)
+    async def healthz() -> JSONResponse:
+        body = await asyncio.get_running_loop().run_in_executor(_HEALTH_POOL, health.report, studio)
         return JSONResponse(body, status_code=200 if body["ok"] else 503)
 
     return app
 
 
-def build_asgi(studio: Studio) -> FastAPI:
+def build_asgi(studio: Studio) -> UploadGuard:
     from studio.ui.layout import CSS, build_ui, theme
 
     app = health_app(studio)
     demo = build_ui(studio)
     demo.queue(default_concurrency_limit=8, max_size=256)
     settings = studio.settings
-    return gr.mount_gradio_app(
+    # No allowed_paths: Gradio serves no folder of ours; media go through studio.web.media.
+    app = gr.mount_gradio_app(
         app, demo, path="/",
         auth=settings.password_logins or None,
         auth_message="Sign in to Pose Studio",
-        allowed_paths=[str(settings.media_dir), str(settings.previews_dir)],
-        max_file_size=10 * 1024 * 1024 + 1024,
+        max_file_size=MAX_BYTES + 1024,
         footer_links=["api"],
         theme=theme(), css=CSS,
         ssr_mode=False,
     )
+    gradio_app = next(r.app for r in app.routes if isinstance(r, Mount))
+    media.attach(gradio_app, studio, links_for(studio))
+    return UploadGuard(app, limits=UploadLimits(per_minute=settings.uploads_per_minute,
+                                                per_hour=settings.uploads_per_hour),
+                       events=EventLimits.from_rates(events_per_second=settings.events_per_second,
+                                                     page_loads_per_minute=settings.page_loads_per_minute))
 
 
 class BackgroundServer:
     """uvicorn in a thread, for tests and tools: ``with BackgroundServer(app, port): ...``."""
 
-    def __init__(self, app: FastAPI, host: str = "127.0.0.1", port: int = 7860):
+    def __init__(self, app, host: str = "127.0.0.1", port: int = 7860):
         self.url = f"http://{host}:{port}"
         # Streaming clients (gradio_client, browsers) keep connections open: do not wait on them.
         self.server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning",

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import time
 import uuid
 
+import httpx
 import pytest
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
@@ -67,10 +69,13 @@ def test_whole_path_through_the_api(studio_url, tmp_path):
     status = wait_finished(c, submitted["generation_id"])
     assert (status["status"], status["done"], status["failed"]) == ("completed", 3, 0)
 
-    files = c.predict(submitted["generation_id"], api_name="/results")
-    assert len(files) == 3
-    for entry in files:
-        with Image.open(entry["image"]) as img:
+    results = c.predict(submitted["generation_id"], api_name="/results")
+    assert len(results) == 3
+    for entry in results:
+        # Links open with the owner's login only (see tests/ui/test_security_http.py).
+        response = httpx.get(entry["url"], cookies=c.cookies)
+        assert response.status_code == 200 and response.headers["content-type"] == "image/png"
+        with Image.open(io.BytesIO(response.content)) as img:
             assert img.size == (64, 64)
     assert c.predict(api_name="/balance")["balance"] == 198 - 45
 
@@ -130,10 +135,11 @@ def test_the_api_reads_only_files_uploaded_to_the_studio():
     """A hand-made request naming a server path (no upload) is refused before anything reads it."""
     import gradio as gr
 
-    from studio.ui.api import uploaded_file
+    from gradio.utils import get_upload_folder
 
+    from studio.ui.common import uploaded_file
+
+    with pytest.raises(gr.Error, match="Photo: that file was not uploaded to the studio"):
+        uploaded_file({"path": "/etc/passwd", "meta": {"_type": "gradio.FileData"}}, "Photo")
     with pytest.raises(gr.Error, match="not uploaded to the studio"):
-        uploaded_file({"path": "/etc/passwd", "meta": {"_type": "gradio.FileData"}})
-    with pytest.raises(gr.Error, match="not uploaded to the studio"):
-        from gradio.utils import get_upload_folder
-        uploaded_file({"path": f"{get_upload_folder()}/../../etc/passwd"})
+        uploaded_file({"path": f"{get_upload_folder()}/../../etc/passwd"}, "Photo")

@@ -55,7 +55,7 @@ def make_avatar_and_pick(page, url: str, tmp_path: Path, poses: int) -> None:
     wait_for(lambda: "Spring catalogue" in page.locator("#avatar-project").inner_text()
              or "created" in page.locator("#avatar-status").inner_text(), what="the project")
     page.locator("#avatar-photo-input input[type=file]").set_input_files(make_photo(tmp_path / "me.png"))
-    page.wait_for_selector("#avatar-photo-input img", timeout=20_000)
+    page.wait_for_selector("#avatar-photo-preview img", timeout=20_000)  # the studio checked it
     fill(page, "avatar-photo-name", "Amira")
     page.locator("#avatar-upload").click()
     wait_for(lambda: "saved" in page.locator("#avatar-status").inner_text(), what="the avatar to save")
@@ -138,13 +138,15 @@ def test_whole_path_in_the_browser(page, tmp_path):
 
 def test_reloading_during_a_batch_shows_its_progress_again(page, tmp_path):
     # Eight poses at 16 steps keep the tiny model busy long enough to reload in the middle.
-    with running_studio(tmp_path / "data", STUDIO_BATCH_SIZE="1") as (studio, url):
+    with running_studio(tmp_path / "data", STUDIO_BATCH_SIZE="1", STUDIO_STARTER_CREDITS="1200") as (studio, url):
         make_avatar_and_pick(page, url, tmp_path, poses=8)
         open_tab(page, "Batch")
         wait_for(lambda: "credits" in page.locator("#batch-cost-box").inner_text(), what="the cost")
         page.locator("#batch-poses").scroll_into_view_if_needed()
         page.get_by_text("Advanced").click()
         page.get_by_label("Steps (0 = preset default)").fill("16")
+        # 16 steps are 8x the tiny preset's 2: the cost says so before anything is charged.
+        wait_for(lambda: "8x the work" in page.locator("#batch-cost-box").inner_text(), what="the cost by work")
         page.locator("#batch-submit").click()
         wait_for(lambda: progress_state(page)[0] in ("queued", "running"), what="the batch to start")
 
