@@ -7,9 +7,12 @@ Money and files:
 - From a photo: the avatar row and its charge are one transaction; the files are written
   first and removed again if that transaction fails, so a refused upload costs nothing and
   leaves nothing behind.
-- From words or a preset: the charge is committed first, then the picture is drawn outside
-  any transaction (it takes seconds to minutes); if drawing fails the charge is refunded
-  once (the refund's key is derived from the charge's).
+- From words or a preset: paid on delivery. The balance is checked, the picture is drawn
+  outside any transaction (seconds to minutes) and saved, and only then is the charge
+  committed (for a preset, in one transaction with the avatar row). A failed drawing or a
+  crash at any point before that commit costs nothing; its files, if any, are orphans the
+  recovery sweep removes. (Charges made before this design may still have refunds, keyed
+  ``<charge key>:refund``.)
 - The same ``submission_key`` twice (a double click) charges once and gives back the same
   result: the files of words/preset avatars have names derived from the key, so a repeat
   finds them.
@@ -45,7 +48,7 @@ from studio.engine import engine_for
 from studio.enums import AvatarSource, LedgerKind
 from studio.media import MediaStore
 from studio.services import credits
-from studio.services.errors import InvalidInput, NotFound, StudioError
+from studio.services.errors import InsufficientCredits, InvalidInput, NotFound, StudioError
 from studio.services.fields import clean_text, row_id
 from studio.services.projects import own_project, touch
 
@@ -150,11 +153,10 @@ def preview_from_words(studio: Studio, *, user_id: int, persona: dict[str, Any],
     media = _media(studio)
     with studio.db.session() as session:
         cost = credits.price(session, "avatar.words")
-        posting = credits.post(session, user_id=user_id, kind=LedgerKind.charge, amount=-cost, key=key,
-                               reason="Avatar from words: preview", reference="avatar-words",
-                               meta=plan, what="an avatar from words")
-    if not posting.created:
-        return _earlier_candidates(studio, user_id=user_id, key=key, entry=posting.entry)
+        earlier = _charge_by_key(session, key)
+    if earlier is not None:
+        return _earlier_candidates(studio, user_id=user_id, key=key, entry=earlier)
+    _check_affordable(studio.db, user_id, cost, "an avatar from words")
     _prune_candidates(media, user_id)
     try:
         engine = engine_for(studio)
@@ -163,12 +165,24 @@ def preview_from_words(studio: Studio, *, user_id: int, persona: dict[str, Any],
         for path, image, one_seed in zip(paths, images, plan["seeds"]):
             _save_png_at(media, path, image, {"prompt": prompt, "negative_prompt": negative_prompt,
                                               "seed": one_seed, "preset": engine.preset.key})
-    except Exception as exc:  # noqa: BLE001 - any failure is refunded, then reported
+    except Exception as exc:  # noqa: BLE001 - nothing was charged; say what failed
         media.delete(*paths)
-        _refund(studio.db, user_id=user_id, key=key, amount=cost, reason="Avatar from words: drawing failed")
         log.exception("avatar preview for user %s failed", user_id)
         raise AvatarGenerationFailed(f"the avatar candidates could not be drawn ({_why(exc)}); "
-                                     f"your {cost} credits were refunded") from exc
+                                     "nothing was charged") from exc
+    # Paid on delivery: the charge commits only once every candidate is on disk, so no crash
+    # can take the credits without leaving the pictures (a crash before it leaves files the
+    # orphan sweep removes, and no charge).
+    try:
+        with studio.db.session() as session:
+            posting = credits.post(session, user_id=user_id, kind=LedgerKind.charge, amount=-cost, key=key,
+                                   reason="Avatar from words: preview", reference="avatar-words",
+                                   meta=plan, what="an avatar from words")
+    except Exception:
+        media.delete(*paths)  # e.g. the balance was spent meanwhile: keep nothing unpaid
+        raise
+    if not posting.created:  # a double click finished first: its candidates are these very files
+        return _earlier_candidates(studio, user_id=user_id, key=key, entry=posting.entry)
     return [Candidate(s, p, prompt, negative_prompt) for s, p in zip(plan["seeds"], paths)]
 
 
@@ -239,16 +253,11 @@ def create_from_preset(studio: Studio, *, user_id: int, project_id: int, preset_
                                                          AvatarPreset.enabled == True)).first()  # noqa: E712
         if preset is None:
             raise NotFound(f"avatar preset {preset_slug!r} not found; pick one from the presets list")
-        earlier = session.exec(select(Avatar).where(Avatar.user_id == user_id,
-                                                    Avatar.image_path == image_path)).first()
+        earlier = _avatar_at(session, user_id, image_path)
         if earlier is not None:
             return earlier
         cost = credits.price(session, "avatar.preset")
-        posting = credits.post(session, user_id=user_id, kind=LedgerKind.charge, amount=-cost, key=key,
-                               reason=f"Avatar from the preset {preset.name}", reference=f"avatar-preset:{preset.slug}",
-                               meta={"preset": preset.slug, "project_id": project.id}, what="an avatar from a preset")
-    if not posting.created:
-        raise _in_progress_or_refunded(studio.db, key)
+    _check_affordable(studio.db, user_id, cost, "an avatar from a preset")
     persona, attributes = clean_persona(preset.persona), clean_attributes(preset.attributes)
     prompt, negative_prompt = persona_prompt(persona, attributes)
     media = _media(studio)
@@ -260,23 +269,38 @@ def create_from_preset(studio: Studio, *, user_id: int, project_id: int, preset_
         _save_png_at(media, image_path, picture, {"prompt": prompt, "negative_prompt": negative_prompt,
                                                   "seed": preset.seed, "preset": engine.preset.key})
         thumbnail_path = media.save_thumbnail(user_id, AVATARS, picture)
+        # The charge and the avatar commit together (paid on delivery): no crash point charges
+        # for an avatar that does not exist, or makes one that was not paid for.
         with studio.db.session() as session:
             project = own_project(session, user_id, project_id)
-            avatar = Avatar(user_id=user_id, project_id=project.id, name=preset.name,
-                            source=AvatarSource.preset.value, image_path=image_path,
-                            thumbnail_path=thumbnail_path, prompt=prompt, negative_prompt=negative_prompt,
-                            seed=preset.seed, preset_slug=preset.slug, **_persona_columns(persona), **attributes)
-            session.add(avatar)
-            touch(project)
-            session.add(project)
-    except Exception as exc:  # noqa: BLE001 - any failure is refunded, then reported
+            posting = credits.post(session, user_id=user_id, kind=LedgerKind.charge, amount=-cost, key=key,
+                                   reason=f"Avatar from the preset {preset.name}",
+                                   reference=f"avatar-preset:{preset.slug}",
+                                   meta={"preset": preset.slug, "project_id": project.id},
+                                   what="an avatar from a preset")
+            if posting.created:
+                avatar = Avatar(user_id=user_id, project_id=project.id, name=preset.name,
+                                source=AvatarSource.preset.value, image_path=image_path,
+                                thumbnail_path=thumbnail_path, prompt=prompt, negative_prompt=negative_prompt,
+                                seed=preset.seed, preset_slug=preset.slug, **_persona_columns(persona), **attributes)
+                session.add(avatar)
+                touch(project)
+                session.add(project)
+            else:
+                avatar = None
+        if avatar is None:  # a double click finished first; its avatar shares our image path
+            media.delete(thumbnail_path)
+            with studio.db.session() as session:
+                avatar = _avatar_at(session, user_id, image_path)
+            if avatar is None:
+                raise _in_progress_or_refunded(studio.db, key)
+            return avatar
+    except Exception as exc:  # noqa: BLE001 - nothing was charged; say what failed
         media.delete(image_path, thumbnail_path)
-        _refund(studio.db, user_id=user_id, key=key, amount=cost, reason=f"Avatar from the preset {preset.name}: failed")
         log.exception("preset avatar %s for user %s failed", preset_slug, user_id)
-        if isinstance(exc, NotFound):  # the project went away meanwhile
+        if isinstance(exc, StudioError):  # the project went away, the balance was spent meanwhile
             raise
-        raise AvatarGenerationFailed(f"the avatar could not be drawn ({_why(exc)}); "
-                                     f"your {cost} credits were refunded") from exc
+        raise AvatarGenerationFailed(f"the avatar could not be drawn ({_why(exc)}); nothing was charged") from exc
     log.info("user %s created avatar %s from preset %s", user_id, avatar.id, preset_slug)
     return avatar
 
@@ -429,6 +453,21 @@ def _earlier_candidates(studio: Studio, *, user_id: int, key: str, entry: Credit
     raise _in_progress_or_refunded(studio.db, key)
 
 
+def _charge_by_key(session: Session, key: str) -> CreditLedger | None:
+    return session.exec(select(CreditLedger).where(CreditLedger.idempotency_key == key)).first()
+
+
+def _avatar_at(session: Session, user_id: int, image_path: str) -> Avatar | None:
+    return session.exec(select(Avatar).where(Avatar.user_id == user_id, Avatar.image_path == image_path)).first()
+
+
+def _check_affordable(db: Database, user_id: int, cost: int, what: str) -> None:
+    """Refuse before drawing what the creator could not pay for (the charge checks again)."""
+    balance = credits.balance(db, user_id=user_id)
+    if balance < cost:
+        raise InsufficientCredits(cost, balance, what)
+
+
 def _in_progress_or_refunded(db: Database, key: str) -> StudioError:
     with db.session() as session:
         refunded = session.exec(select(CreditLedger.id).where(CreditLedger.idempotency_key == f"{key}:refund")).first()
@@ -436,12 +475,6 @@ def _in_progress_or_refunded(db: Database, key: str) -> StudioError:
         return AvatarGenerationFailed("this request failed earlier and its credits were refunded; try again")
     return InvalidInput("this request is already being drawn or was already used; wait a moment, "
                         "or start a new one")
-
-
-def _refund(db: Database, *, user_id: int, key: str, amount: int, reason: str) -> None:
-    with db.session() as session:
-        credits.post(session, user_id=user_id, kind=LedgerKind.refund, amount=amount, key=f"{key}:refund",
-                     reason=reason, reference=key)
 
 
 def _prune_candidates(media: MediaStore, user_id: int) -> None:
