@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 from sqlmodel import select
 
-from studio.db.tables import Avatar, AvatarUsage, CreditLedger, Generation
+from studio.db.tables import AvatarUsage, CreditLedger, Generation
 from studio.media import MediaStore
 from studio.services import avatars, credits, projects, users
 from studio.services.avatars import AvatarGenerationFailed

@@ -14,7 +14,7 @@ from PIL import Image
 from sqlmodel import func, select
 
 from pipelines.params import GenerationParams
-from studio.db.tables import Avatar, AvatarProject, CreditLedger, Generation, GenerationItem, Pose
+from studio.db.tables import Avatar, AvatarProject, CreditLedger, Generation, Pose
 from studio.enums import GenerationStatus, ItemStatus
 from studio.media import MediaStore
 from studio.services import credits, generations, stats, users

@@ -50,3 +50,29 @@ def running_studio(data_dir: Path, database_url: str | None = None, **env) -> It
         studio.queue.close()
         configure(None)
         studio.db.dispose()
+
+
+# Two password logins, for tests of who may see what.
+LOGINS = {"ana": "ana-pass-71", "ben": "ben-pass-93"}
+AUTH = ",".join(f"{user}:{password}" for user, password in LOGINS.items())
+
+
+def client(url: str, user: str):
+    """gradio_client signed in as ``user`` (one of LOGINS)."""
+    from gradio_client import Client
+
+    return Client(url, auth=(user, LOGINS[user]), verbose=False)
+
+
+def wait_finished(c, generation_id: int, timeout: float = 120) -> dict:
+    """Poll /status until the batch ends."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    status: dict = {}
+    while time.monotonic() < deadline:
+        status = c.predict(generation_id, api_name="/status")
+        if status["finished"]:
+            return status
+        time.sleep(0.3)
+    raise AssertionError(f"batch {generation_id} did not finish: {status}")

@@ -3,39 +3,20 @@
 from __future__ import annotations
 
 import io
-import time
 import uuid
 
 import httpx
 import pytest
-from gradio_client import Client, handle_file
+from gradio_client import handle_file
 from gradio_client.exceptions import AppError
 from PIL import Image
 
-from tests.ui.studio_server import make_photo as photo, running_studio
-
-LOGINS = {"ana": "ana-pass-71", "ben": "ben-pass-93"}
-
+from tests.ui.studio_server import AUTH, client, make_photo as photo, running_studio, wait_finished
 
 @pytest.fixture
 def studio_url(tmp_path, pg_url):
-    auth = ",".join(f"{u}:{p}" for u, p in LOGINS.items())
-    with running_studio(tmp_path / "data", pg_url, STUDIO_AUTH=auth, STUDIO_ADMINS="ana") as (studio, url):
+    with running_studio(tmp_path / "data", pg_url, STUDIO_AUTH=AUTH, STUDIO_ADMINS="ana") as (studio, url):
         yield studio, url
-
-
-def client(url: str, user: str) -> Client:
-    return Client(url, auth=(user, LOGINS[user]), verbose=False)
-
-
-def wait_finished(c: Client, generation_id: int, timeout: float = 120) -> dict:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        status = c.predict(generation_id, api_name="/status")
-        if status["finished"]:
-            return status
-        time.sleep(0.3)
-    raise AssertionError(f"batch {generation_id} did not finish: {status}")
 
 
 def test_whole_path_through_the_api(studio_url, tmp_path):

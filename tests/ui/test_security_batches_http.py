@@ -13,21 +13,15 @@ from sqlmodel import select
 
 from studio.db.tables import Avatar
 from tests.ui.raw_gradio import RawGradio
-from tests.ui.studio_server import make_photo, running_studio
+from tests.ui.studio_server import AUTH, LOGINS, client, make_photo, running_studio
 
-LOGINS = {"ana": "ana-pass-71", "ben": "ben-pass-93"}
 BIG = {"width": 128, "height": 128, "steps": 4}  # the tiny preset's price covers 64x64 at 2 steps: 8x
 
 
 @pytest.fixture
 def served(tmp_path, pg_url):
-    auth = ",".join(f"{u}:{p}" for u, p in LOGINS.items())
-    with running_studio(tmp_path / "data", pg_url, STUDIO_AUTH=auth) as (studio, url):
+    with running_studio(tmp_path / "data", pg_url, STUDIO_AUTH=AUTH) as (studio, url):
         yield studio, url
-
-
-def client(url: str, user: str) -> Client:
-    return Client(url, auth=(user, LOGINS[user]), verbose=False)
 
 
 def new_avatar(c: Client, tmp_path) -> int:

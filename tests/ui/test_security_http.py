@@ -14,15 +14,13 @@ from pathlib import Path
 
 import httpx
 import pytest
-from gradio_client import Client, handle_file
+from gradio_client import handle_file
 from gradio.utils import get_upload_folder
 from PIL import Image
 
 from tests.ui.raw_gradio import RawGradio
-from tests.ui.studio_server import make_photo, running_studio
+from tests.ui.studio_server import AUTH, LOGINS, client, make_photo, running_studio, wait_finished
 
-LOGINS = {"ana": "ana-pass-71", "ben": "ben-pass-93"}
-AUTH = ",".join(f"{u}:{p}" for u, p in LOGINS.items())
 
 
 @pytest.fixture(scope="module")
@@ -36,20 +34,6 @@ def studio_url(tmp_path_factory, postgres_server):
 
 def raw(url: str, user: str | None) -> RawGradio:
     return RawGradio(url, (user, LOGINS[user]) if user else None)
-
-
-def client(url: str, user: str) -> Client:
-    return Client(url, auth=(user, LOGINS[user]), verbose=False)
-
-
-def wait_finished(c: Client, generation_id: int, timeout: float = 120) -> dict:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        status = c.predict(generation_id, api_name="/status")
-        if status["finished"]:
-            return status
-        time.sleep(0.3)
-    raise AssertionError(f"batch {generation_id} did not finish")
 
 
 def copies_in_gradio_cache(content: bytes) -> list[Path]:
