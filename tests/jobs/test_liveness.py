@@ -11,13 +11,15 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+import httpx
 from redis import Redis
 from rq import Worker
 
 from studio.db.types import utcnow
 from studio.jobs import liveness
 from studio.jobs.queue import RQJobQueue
-from studio.services import health
+from studio.web import BackgroundServer, health_app
+from tests.ui.studio_server import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -59,34 +61,40 @@ def test_a_redis_flush_does_not_hide_a_running_worker(pg_job_studio, pg_batches,
     studio = pg_job_studio
     queue = RQJobQueue(redis_url)
     studio.queue = queue
-    report = health.report(studio)
-    assert report["queue"]["workers_alive"] == 0 and any("No worker is running" in p for p in report["problems"])
+    # /healthz over real HTTP, as a platform's health check reads it.
+    with BackgroundServer(health_app(studio), port=free_port()) as server:
 
-    env = {**os.environ, "DATABASE_URL": studio.settings.database_url, "REDIS_URL": redis_url,
-           "STUDIO_DATA_DIR": str(shared_root / "data"), "STUDIO_PRESET": "tiny", "STUDIO_BATCH_SIZE": "2",
-           "STUDIO_HEARTBEAT_STALE_S": "5", "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
-    proc = subprocess.Popen([sys.executable, "-m", "studio", "worker"], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    try:
-        wait_until(lambda: Worker.all(queue=queue.queue) and health.report(studio)["queue"]["workers_alive"] == 1,
-                   timeout=180, what="the worker never showed up", proc=proc)
+        def report_now() -> dict:
+            return httpx.get(f"{server.url}/healthz", timeout=30).json()
 
-        Redis.from_url(redis_url).flushdb()  # the test Redis database only
-        assert Worker.all(queue=queue.queue) == []  # RQ's own registry is gone...
-        report = health.report(studio)  # ...yet the worker is reported at once,
-        assert report["queue"]["workers_alive"] == 1 and report["ok"], report["problems"]
-        time.sleep(6)  # and still after the stale window (5 s): it keeps beating
-        report = health.report(studio)
-        assert report["queue"]["workers_alive"] == 1 and report["ok"], report["problems"]
+        report = report_now()
+        assert report["queue"]["workers_alive"] == 0 and any("No worker is running" in p for p in report["problems"])
 
-        # It is not only reported alive: it still takes and finishes batches.
-        uid = pg_batches.user()
-        g = pg_batches.submit(uid, pg_batches.avatar(uid), pg_batches.poses(1))
-        wait_until(lambda: pg_batches.generation(g.id).status == "completed", timeout=120,
-                   what="the worker did not run a batch after the flush", proc=proc)
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=60)
-        proc.stderr.close()
-    # A worker that stops in order leaves at once, without waiting out the stale window.
-    assert health.report(studio)["queue"]["workers_alive"] == 0
+        env = {**os.environ, "DATABASE_URL": studio.settings.database_url, "REDIS_URL": redis_url,
+               "STUDIO_DATA_DIR": str(shared_root / "data"), "STUDIO_PRESET": "tiny", "STUDIO_BATCH_SIZE": "2",
+               "STUDIO_HEARTBEAT_STALE_S": "5", "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+        proc = subprocess.Popen([sys.executable, "-m", "studio", "worker"], cwd=ROOT, env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        try:
+            wait_until(lambda: Worker.all(queue=queue.queue) and report_now()["queue"]["workers_alive"] == 1,
+                       timeout=180, what="the worker never showed up", proc=proc)
+
+            Redis.from_url(redis_url).flushdb()  # the test Redis database only
+            assert Worker.all(queue=queue.queue) == []  # RQ's own registry is gone...
+            report = report_now()  # ...yet the worker is reported at once,
+            assert report["queue"]["workers_alive"] == 1 and report["ok"], report["problems"]
+            time.sleep(6)  # and still after the stale window (5 s): it keeps beating
+            report = report_now()
+            assert report["queue"]["workers_alive"] == 1 and report["ok"], report["problems"]
+
+            # It is not only reported alive: it still takes and finishes batches.
+            uid = pg_batches.user()
+            g = pg_batches.submit(uid, pg_batches.avatar(uid), pg_batches.poses(1))
+            wait_until(lambda: pg_batches.generation(g.id).status == "completed", timeout=120,
+                       what="the worker did not run a batch after the flush", proc=proc)
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(timeout=60)
+            proc.stderr.close()
+        # A worker that stops in order leaves at once, without waiting out the stale window.
+        assert report_now()["queue"]["workers_alive"] == 0
