@@ -276,6 +276,11 @@ def reexport_item(studio: Studio, *, user_id: int, item_id: int, format_key: str
     return new_path
 
 
+def zip_path(user_id: int, generation_id: int) -> str:
+    """Where a batch's ZIP is kept (made again on each download; deleted with the batch)."""
+    return f"u{user_id}/{ZIPS}/pose-studio-generation-{generation_id}.zip"
+
+
 def generation_zip(studio: Studio, *, user_id: int, generation_id: int) -> Path:
     """A ZIP of every finished image of the generation in every chosen format plus the
     original, with a manifest.json of the seeds and parameters; returns its absolute path."""
@@ -293,7 +298,7 @@ def generation_zip(studio: Studio, *, user_id: int, generation_id: int) -> Path:
         raise InvalidInput("this generation has no finished images yet; download it when some are done")
     keys = [k for k in check_formats(generation.export_formats or []) if k != "original"] + ["original"]
     manifest = _manifest(generation, avatar, keys)
-    target = media.absolute(f"u{user_id}/{ZIPS}/pose-studio-generation-{generation.id}.zip")
+    target = media.absolute(zip_path(user_id, generation.id))
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(target.name + ".part")
     names: set[str] = set()

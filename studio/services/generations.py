@@ -25,7 +25,7 @@ from studio.db.engine import Database
 from studio.db.tables import Avatar, Generation, GenerationItem, Pose
 from studio.enums import GenerationStatus, ItemStatus
 from studio.media import MediaStore
-from studio.services import batch_pricing
+from studio.services import batch_pricing, exports
 from studio.services.errors import InvalidInput, NotFound
 from studio.services.fields import found_id, row_id, whole_number
 
@@ -428,6 +428,7 @@ def delete_generation(studio: Studio, *, user_id: int, generation_id: int) -> No
             raise InvalidInput("this batch is still running: cancel it first, then delete it")
         items = list(session.exec(select(GenerationItem).where(GenerationItem.generation_id == generation_id)))
         files = [p for i in items for p in (i.image_path, i.thumbnail_path, *i.exports.values())]
+        files.append(exports.zip_path(user_id, generation.id))
         session.execute(sa.delete(GenerationItem).where(GenerationItem.generation_id == generation_id))
         session.delete(generation)
     MediaStore(studio.settings.media_dir).delete(*files)

@@ -257,3 +257,14 @@ def test_reexport_records_the_new_file_and_replaces_the_old(finished_batch):
         exports.reexport_item(studio, user_id=ana, item_id=item_ids[2], format_key="tiktok")
     with pytest.raises(InvalidInput, match="unknown export format"):
         exports.reexport_item(studio, user_id=ana, item_id=item_ids[0], format_key="poster")
+
+
+def test_deleting_a_batch_deletes_its_zip_and_every_file(finished_batch):
+    studio, ana, generation_id, _ = finished_batch
+    from studio.services import generations
+
+    archive = exports.generation_zip(studio, user_id=ana, generation_id=generation_id)
+    user_folder = studio.settings.media_dir / f"u{ana}"
+    assert archive.is_file() and any(p.is_file() for p in user_folder.rglob("*.png"))
+    generations.delete_generation(studio, user_id=ana, generation_id=generation_id)
+    assert [p for p in user_folder.rglob("*") if p.is_file()] == []
