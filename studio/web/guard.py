@@ -10,7 +10,7 @@ it is served:
 
 - remembers the files each client uploads through ``/gradio_api/upload`` (the upload route
   answers with their server paths), for a few hours;
-- refuses, before Gradio sees it, any JSON request whose ``data`` holds a file whose path
+- refuses, before Gradio sees it, any request whose JSON ``data`` holds a file whose path
   that same client did not upload (URLs included: the server never fetches for a client);
 - limits how many files one client can upload a minute and an hour (each costs disk);
 - limits how fast one client can start events, and above all new page sessions (Gradio
@@ -216,7 +216,8 @@ class UploadGuard:
         client = client_key(scope)
         if scope["method"] == "POST" and scope["path"].rstrip("/").endswith("/gradio_api/upload"):
             await self._upload(scope, receive, send, client)
-        elif scope["method"] in ("POST", "PUT", "PATCH") and "json" in _header(scope, b"content-type"):
+        elif scope["method"] in ("POST", "PUT", "PATCH"):
+            # Whatever the content type says: a JSON body sent as text/plain is still parsed.
             await self._event(scope, receive, send, client)
         elif scope["method"] == "GET" and scope["path"].rstrip("/").endswith("/gradio_api/queue/data") \
                 and self.sessions.is_new(client, _query(scope, "session_hash")):
@@ -245,7 +246,9 @@ class UploadGuard:
                     self._record(client, bytes(body))
             await send(message)
 
-        await self.app(scope, receive, capture)
+        # The answer is read here, so it must come back uncompressed.
+        plain = {**scope, "headers": [(k, v) for k, v in scope["headers"] if k != b"accept-encoding"]}
+        await self.app(plain, receive, capture)
 
     def _record(self, client: str, body: bytes) -> None:
         try:

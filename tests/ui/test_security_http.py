@@ -84,6 +84,12 @@ def test_no_event_reads_a_file_the_client_did_not_upload(studio_url, tmp_path):
         answer = ana.http.post(path, json={"data": [1, "x", {"path": str(secret), "meta": {"_type": "gradio.FileData"}}, ""]})
         assert answer.status_code in (400, 404), (path, answer.status_code, answer.text)
         assert str(secret) not in answer.text
+    # The same body labelled as something other than JSON is read all the same.
+    event = next(e for e in events if e["inputs"])
+    answer = ana.http.post("/gradio_api/queue/join", content=json.dumps({
+        "data": [{"path": str(secret), "meta": {"_type": "gradio.FileData"}}] * len(event["inputs"]),
+        "fn_index": event["id"], "session_hash": ana.session}), headers={"content-type": "text/plain"})
+    assert answer.status_code == 400, answer.text
     assert copies_in_gradio_cache(secret_bytes) == []
 
 
