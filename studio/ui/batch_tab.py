@@ -151,7 +151,7 @@ async def watch(viewer: Viewer, generation_id: int):
     An async generator: waiting costs no thread, so open streams cannot starve the handlers
     and health checks of other creators; each database read borrows a thread briefly.
     """
-    from studio.ui.watchers import watchers_for
+    from studio.web.watchers import watchers_for
 
     db = current().db
     watchers = watchers_for(current())

@@ -3,6 +3,7 @@
     studio/web/guard.py   event inputs may only name files this client uploaded; upload limits
     studio/web/links.py   signed, expiring links to a creator's files
     studio/web/media.py   the route that serves those links, to their owner only
+    studio/web/watchers.py  live progress streams, bounded per creator and in all
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from studio.uploads import MAX_BYTES
 from studio.web import media
 from studio.web.guard import EventLimits, UploadGuard, UploadLimits
 from studio.web.links import links_for
+from studio.web.watchers import watchers_for
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +42,7 @@ def health_app(studio: Studio) -> FastAPI:
     @app.get("/healthz")
     async def healthz() -> JSONResponse:
         body = await asyncio.get_running_loop().run_in_executor(_HEALTH_POOL, health.report, studio)
+        body["progress_streams"] = watchers_for(studio).count()  # live Batch-tab streams, all creators
         return JSONResponse(body, status_code=200 if body["ok"] else 503)
 
     return app

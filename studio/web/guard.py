@@ -63,13 +63,13 @@ class EventLimits:
     """
     burst: int = 60
     per_second: float = 20.0
-    new_sessions_burst: int = 10
+    new_sessions_burst: int = 5
     new_sessions_per_second: float = 0.5
 
     @classmethod
     def from_rates(cls, *, events_per_second: float, page_loads_per_minute: int) -> "EventLimits":
         return cls(burst=max(15, int(events_per_second * 3)), per_second=events_per_second,
-                   new_sessions_burst=max(10, page_loads_per_minute // 3),
+                   new_sessions_burst=max(5, page_loads_per_minute // 6),
                    new_sessions_per_second=page_loads_per_minute / 60)
 
 
