@@ -155,3 +155,18 @@ def batches(job_studio):
 @pytest.fixture
 def pg_batches(pg_job_studio):
     return Batches(pg_job_studio)
+
+
+def start_worker(studio, redis_url: str, shared_root):
+    """``python -m studio worker`` as its own process on the studio's database and Redis (tiny
+    preset, 2 poses a call, heartbeats stale after 5 s)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {**os.environ, "DATABASE_URL": studio.settings.database_url, "REDIS_URL": redis_url,
+           "STUDIO_DATA_DIR": str(shared_root / "data"), "STUDIO_PRESET": "tiny", "STUDIO_BATCH_SIZE": "2",
+           "STUDIO_HEARTBEAT_STALE_S": "5", "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+    return subprocess.Popen([sys.executable, "-m", "studio", "worker"], cwd=Path(__file__).resolve().parents[2],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)

@@ -3,13 +3,9 @@ worker registry must not make /healthz say that no worker runs while one does.""
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
 import time
 from datetime import timedelta
-from pathlib import Path
 
 import httpx
 from redis import Redis
@@ -18,10 +14,10 @@ from rq import Worker
 from studio.db.types import utcnow
 from studio.jobs import liveness
 from studio.jobs.queue import RQJobQueue
+from tests.jobs.conftest import start_worker
 from studio.web import BackgroundServer, health_app
 from tests.ui.studio_server import free_port
 
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def wait_until(condition, *, timeout: float, what: str, proc=None):
@@ -70,11 +66,7 @@ def test_a_redis_flush_does_not_hide_a_running_worker(pg_job_studio, pg_batches,
         report = report_now()
         assert report["queue"]["workers_alive"] == 0 and any("No worker is running" in p for p in report["problems"])
 
-        env = {**os.environ, "DATABASE_URL": studio.settings.database_url, "REDIS_URL": redis_url,
-               "STUDIO_DATA_DIR": str(shared_root / "data"), "STUDIO_PRESET": "tiny", "STUDIO_BATCH_SIZE": "2",
-               "STUDIO_HEARTBEAT_STALE_S": "5", "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
-        proc = subprocess.Popen([sys.executable, "-m", "studio", "worker"], cwd=ROOT, env=env,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        proc = start_worker(studio, redis_url, shared_root)
         try:
             wait_until(lambda: Worker.all(queue=queue.queue) and report_now()["queue"]["workers_alive"] == 1,
                        timeout=180, what="the worker never showed up", proc=proc)

@@ -3,19 +3,15 @@ a worker process killed with SIGKILL mid-batch whose batch another worker finish
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 from studio.db.types import utcnow
 from studio.jobs.queue import RQJobQueue
+from tests.jobs.conftest import start_worker
 from studio.jobs.recovery import recover
 from studio.jobs.worker_process import StudioWorker
 
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def work_burst(studio, queue: RQJobQueue) -> None:
@@ -44,11 +40,7 @@ def test_a_killed_worker_process_is_recovered_and_nothing_is_made_twice(pg_job_s
     studio.queue = queue
     uid = pg_batches.user()
     g = pg_batches.submit(uid, pg_batches.avatar(uid), pg_batches.poses(8))
-    env = {**os.environ, "DATABASE_URL": studio.settings.database_url, "REDIS_URL": redis_url,
-           "STUDIO_DATA_DIR": str(shared_root / "data"), "STUDIO_PRESET": "tiny", "STUDIO_BATCH_SIZE": "2",
-           "STUDIO_HEARTBEAT_STALE_S": "5", "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
-    proc = subprocess.Popen([sys.executable, "-m", "studio", "worker"], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    proc = start_worker(studio, redis_url, shared_root)
     try:
         deadline = time.monotonic() + 180
         while pg_batches.generation(g.id).done_items < 2:

@@ -31,3 +31,13 @@ def tiny_engine(monkeypatch, tiny_models_dir):
     """
     monkeypatch.setattr(Settings, "models_dir", property(lambda self: tiny_models_dir))
     return tiny_models_dir
+
+
+@pytest.fixture
+def ana(studio):
+    """A creator with 1000 credits and an avatar, on a studio whose queue only records (no worker)."""
+    from tests.services.test_generations import RecordingQueue, make_avatar, make_user
+
+    studio.queue = RecordingQueue()
+    uid = make_user(studio, "ana", 1000)
+    return uid, make_avatar(studio, uid)

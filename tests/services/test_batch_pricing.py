@@ -21,8 +21,7 @@ from studio.services import avatars, batch_pricing, credits, exports, generation
 from studio.services import projects
 from studio.services.errors import InsufficientCredits, InvalidInput, NotFound
 from studio.services.generations import SubmitRequest
-from tests.services.test_generations import (RecordingQueue, assert_books_balance, library_poses, make_avatar,
-                                             make_user)
+from tests.services.test_generations import assert_books_balance, library_poses, make_avatar, make_user
 
 # The tiny preset's price (15) covers 64x64 at 2 steps; 128x128 at 4 steps is 4 x 2 = 8 times the work.
 BIG = {"width": 128, "height": 128, "steps": 4}
@@ -40,13 +39,6 @@ def nothing_made(studio, uid, balance):
         assert session.exec(select(func.count()).select_from(Generation)).one() == 0
         assert session.exec(select(func.count()).select_from(GenerationItem)).one() == 0
     assert_books_balance(studio, uid)
-
-
-@pytest.fixture
-def ana(studio):
-    studio.queue = RecordingQueue()
-    uid = make_user(studio, "ana", 1000)
-    return uid, make_avatar(studio, uid)
 
 
 def test_a_larger_size_or_more_steps_costs_in_proportion_and_the_estimate_is_the_charge(studio, ana):

@@ -75,13 +75,6 @@ class RecordingQueue:
         pass
 
 
-@pytest.fixture
-def ana(studio):
-    studio.queue = RecordingQueue()
-    uid = make_user(studio, "ana", 1000)
-    return uid, make_avatar(studio, uid)
-
-
 def test_estimate_prices_items_from_the_catalog(studio, ana):
     uid, _ = ana
     est = generations.estimate(studio.db, user_id=uid, pose_count=3, variations=2, preset_key="tiny", background=False)
