@@ -6,23 +6,7 @@ than closures, so they can be tested on their own with a studio a test configure
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
-
-from studio.db.engine import Database
-from studio.settings import Settings
-
-if TYPE_CHECKING:
-    from studio.jobs.queue import JobQueue
-
-
-@dataclass
-class Studio:
-    settings: Settings
-    db: Database
-    queue: "JobQueue | None" = None
-    problems: list[str] = field(default_factory=list)  # shown in the banner
-    extras: dict[str, Any] = field(default_factory=dict)
+from studio.core import Studio  # noqa: F401  (TRANSITIONAL: this module is being removed, issue 10)
 
 
 _current: Studio | None = None

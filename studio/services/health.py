@@ -24,7 +24,7 @@ SEEDED = {
 
 def report(studio: Studio) -> dict[str, Any]:
     db = studio.db
-    problems: list[str] = list(studio.problems)
+    problems: list[str] = []
     out: dict[str, Any] = {"ok": False, "database": {"reachable": False, "dialect": db.dialect}}
     try:
         revision = current_revision(db)
