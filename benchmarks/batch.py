@@ -34,14 +34,14 @@ def main() -> None:
     from pipelines.keypoints import Keypoints
     from pipelines.params import GenerationParams
     from pipelines.tiny import build_tiny_models
-    from studio.context import Studio, configure
+    from studio.core import Studio
     from studio.engine import engine_for
-    from studio.jobs.queue import InProcessJobQueue, RQJobQueue
-    from studio.jobs.tasks import run_generation_in
+    from studio.jobs.in_process import InProcessJobQueue
+    from studio.jobs.rq_queue import RQJobQueue
+    from studio.jobs.worker import process_generation
     from studio.services import generations
     from studio.settings import load_settings
     from studio.startup import prepare_database
-    from tests.jobs.conftest import Batches
 
     root = Path(tempfile.mkdtemp(prefix="pose-studio-bench-"))
     build_tiny_models(root / "data" / "models" / "tiny")
@@ -49,24 +49,22 @@ def main() -> None:
                              STUDIO_PRESET="tiny", REDIS_URL=None)
     settings.check_data_dir()
     studio = Studio(settings=settings, db=prepare_database(settings))
-    configure(studio)
-    batches = Batches(studio)
-    uid = batches.user("bench", balance=1_000_000)
-    avatar_id = batches.avatar(uid)
-    pose_ids = batches.poses(POSES)
+    uid, avatar_image, avatar_id = bench_creator(studio)
+    pose_ids = gallery_poses(studio, POSES)
     engine = engine_for(studio, "tiny")
     params = GenerationParams(prompt="a portrait", seed=11).resolved(engine.preset)
 
-    from PIL import Image
-    from studio.media import MediaStore
+    def submit():
+        return generations.submit(studio, user_id=uid, request=generations.SubmitRequest(
+            avatar_id=avatar_id, pose_ids=pose_ids, variations=1, preset_key="tiny",
+            params=GenerationParams(prompt="a portrait", seed=11), submission_key=uuid.uuid4().hex))
 
-    media = MediaStore(settings.media_dir)
-    with studio.db.session() as session:
-        from studio.db.tables import Avatar, Pose
-
-        avatar_image = Image.open(media.absolute(session.get(Avatar, avatar_id).image_path)).convert("RGB")
-        items = [PoseItem(str(i), Keypoints.from_json(session.get(Pose, pid).keypoints), generations.item_seed(11, i, 0))
-                 for i, pid in enumerate(pose_ids)]
+    # The bare engine draws exactly the items of a studio batch: the same poses and seeds.
+    studio.queue = None
+    sample = submit()
+    items = [PoseItem(str(i.id), Keypoints.from_json(i.keypoints), i.seed)
+             for i in generations.list_items(studio.db, user_id=uid, generation_id=sample.id)]
+    generations.cancel(studio, user_id=uid, generation_id=sample.id)
 
     def bare() -> float:
         started = time.perf_counter()
@@ -82,7 +80,7 @@ def main() -> None:
         the worker it measures (2 cores here; polling every 20 ms added ~0.3 s to 1 s batches).
         """
         started_wall = time.time()
-        g = batches.submit(uid, avatar_id, pose_ids)  # enqueues on studio.queue
+        g = submit()  # enqueues on studio.queue
         first = None
         run_queue()
         while True:
@@ -98,7 +96,7 @@ def main() -> None:
 
     bare()  # warm up: first call pays for lazy initialisation
     engine_s, inproc_s, rq_s, first_s = [], [], [], []
-    inprocess = InProcessJobQueue(lambda gid: run_generation_in(studio, gid), workers=1)
+    inprocess = InProcessJobQueue(lambda gid: process_generation(studio, gid), workers=1)
     redis_url = os.environ.get("TEST_REDIS_URL") or os.environ.get("REDIS_URL")
     rq = None
     if redis_url:
@@ -108,7 +106,7 @@ def main() -> None:
         rq.queue.empty()
 
         def drain():
-            StudioWorker([rq.queue], connection=rq.redis).work(burst=True, with_scheduler=False)
+            StudioWorker(studio, [rq.queue], connection=rq.redis).work(burst=True, with_scheduler=False)
 
     # Interleaved, so load from other processes on this machine hits every path alike; the
     # minimum of each is the least disturbed run. Each studio run is timed from just before
@@ -124,7 +122,7 @@ def main() -> None:
             rq_s.append(through_studio(drain)[0])
     inprocess.close()
 
-    export_ms = export_timings(media, uid)
+    export_ms = export_timings(studio.media, uid)
     engine_min = min(engine_s)
     rows = [("bare engine, 8 poses", engine_s), ("studio in-process", inproc_s)]
     if rq_s:
@@ -143,6 +141,38 @@ def main() -> None:
         "engine_s": round(engine_min, 3),
         "export_ms_per_image": {k: round(v, 1) for k, v in export_ms.items()},
     }))
+
+
+def bench_creator(studio):
+    """(user id, avatar picture, avatar id): a creator with credits to spare and an avatar made
+    straight from a picture, so the timings hold no avatar work."""
+    import numpy as np
+    from PIL import Image
+
+    from studio.db.tables import Avatar, AvatarProject
+    from studio.services import users
+
+    uid = users.get_or_create(studio.db, name="bench", starter_credits=1_000_000).id
+    picture = Image.fromarray((np.random.RandomState(uid).rand(96, 96, 3) * 255).astype("uint8"))
+    path = studio.media.save_png(uid, "avatars", picture)
+    with studio.db.session() as session:
+        project = AvatarProject(user_id=uid, name="bench")
+        session.add(project)
+        session.flush()
+        avatar = Avatar(user_id=uid, project_id=project.id, name="Bench", source="uploaded", image_path=path)
+        session.add(avatar)
+        session.flush()
+        return uid, picture, avatar.id
+
+
+def gallery_poses(studio, n: int) -> tuple[int, ...]:
+    """The first ``n`` poses of the built-in gallery, by id."""
+    from sqlmodel import select
+
+    from studio.db.tables import Pose
+
+    with studio.db.reading() as session:
+        return tuple(session.exec(select(Pose.id).where(Pose.owner_id.is_(None)).order_by(Pose.id).limit(n)))
 
 
 def export_timings(media, user_id: int) -> dict[str, float]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING
 
-from studio.context import Studio
+from studio.core import Studio
 from studio.settings import Settings
 
 if TYPE_CHECKING:

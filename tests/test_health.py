@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from studio.context import Studio
+from studio.core import Studio
 from studio.db.engine import Database
 from studio.db.migrate import upgrade_to_head
 from studio.settings import load_settings

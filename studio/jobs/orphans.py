@@ -40,7 +40,7 @@ from typing import Any
 
 from sqlmodel import select
 
-from studio.context import Studio
+from studio.core import Studio
 from studio.db.types import utcnow
 from studio.settings import Settings
 

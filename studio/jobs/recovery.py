@@ -23,11 +23,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import select
 
-from studio.context import Studio
+from studio.core import Studio
 from studio.db.tables import Generation
 from studio.db.types import utcnow
 from studio.enums import GenerationStatus, ItemStatus
 from studio.jobs import orphans
+from studio.jobs.worker import abandoned
 from studio.services import batch_pricing
 
 log = logging.getLogger(__name__)
@@ -43,9 +44,7 @@ def recover(studio: Studio, *, now: datetime | None = None, queued_grace_s: floa
     stale = now - timedelta(seconds=s.heartbeat_stale_s)
     report: dict[str, list[int]] = {"requeued": [], "enqueued": [], "gave_up": [], "cancelled": []}
     with studio.db.session() as session:
-        dead = session.exec(select(Generation).where(
-            Generation.status == GenerationStatus.running.value,
-            sa.or_(Generation.heartbeat_at.is_(None), Generation.heartbeat_at < stale))).all()
+        dead = session.exec(select(Generation).where(abandoned(stale))).all()
     for g in dead:
         with studio.db.session() as session:
             if g.cancel_requested or g.attempts >= s.max_attempts:
@@ -53,8 +52,7 @@ def recover(studio: Studio, *, now: datetime | None = None, queued_grace_s: floa
                 continue
             moved = session.execute(
                 sa.update(Generation)
-                .where(Generation.id == g.id, Generation.status == GenerationStatus.running.value,
-                       sa.or_(Generation.heartbeat_at.is_(None), Generation.heartbeat_at < stale))
+                .where(Generation.id == g.id, abandoned(stale))
                 .values(status=GenerationStatus.queued.value, current_step=0, current_total_steps=0)).rowcount
             if moved:
                 report["requeued"].append(g.id)
@@ -70,8 +68,7 @@ def recover(studio: Studio, *, now: datetime | None = None, queued_grace_s: floa
             continue
         if studio.queue is None:
             continue
-        has_job = getattr(studio.queue, "has_job", None)
-        if g.id not in report["requeued"] and has_job is not None and has_job(g.id):
+        if g.id not in report["requeued"] and studio.queue.has_job(g.id):
             continue
         try:
             studio.queue.enqueue(g.id)

@@ -17,16 +17,17 @@ from __future__ import annotations
 
 import logging
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlmodel import select
 
-from studio.context import Studio
+from studio.core import Studio
 from studio.db.tables import Avatar, Generation, GenerationItem
 from studio.db.types import UTCDateTime, utcnow
 from studio.enums import GenerationStatus, ItemStatus
+from studio.jobs.liveness import beat_interval_s
 from studio.media import MediaStore
 from studio.services import batch_pricing
 
@@ -39,6 +40,13 @@ log = logging.getLogger(__name__)
 STOP = threading.Event()
 
 
+def abandoned(stale_before: datetime) -> sa.ColumnElement[bool]:
+    """A running batch whose worker has not beaten since ``stale_before``: it died, and the batch
+    may be claimed again (by a worker) or re-queued (by recovery)."""
+    return sa.and_(Generation.status == GenerationStatus.running.value,
+                   sa.or_(Generation.heartbeat_at.is_(None), Generation.heartbeat_at < stale_before))
+
+
 def claim(studio: Studio, generation_id: int) -> Generation | None:
     """Take ``generation_id`` for this worker, or None when it is not ours to run."""
     s = studio.settings
@@ -49,9 +57,7 @@ def claim(studio: Studio, generation_id: int) -> Generation | None:
             sa.update(Generation)
             .where(Generation.id == generation_id, Generation.cancel_requested == sa.false(),
                    Generation.attempts < s.max_attempts,
-                   sa.or_(Generation.status == GenerationStatus.queued.value,
-                          sa.and_(Generation.status == GenerationStatus.running.value,
-                                  sa.or_(Generation.heartbeat_at.is_(None), Generation.heartbeat_at < stale))))
+                   sa.or_(Generation.status == GenerationStatus.queued.value, abandoned(stale)))
             .values(status=GenerationStatus.running.value, attempts=Generation.attempts + 1, heartbeat_at=now,
                     started_at=sa.func.coalesce(Generation.started_at, sa.bindparam("now", now, UTCDateTime())),
                     current_step=0, current_total_steps=0)
@@ -62,8 +68,8 @@ def claim(studio: Studio, generation_id: int) -> Generation | None:
         if generation is None or generation.status not in (GenerationStatus.queued.value,
                                                           GenerationStatus.running.value):
             return None
-        is_stale = generation.status == GenerationStatus.queued.value or (
-            generation.heartbeat_at is None or generation.heartbeat_at < stale)
+        is_stale = generation.status == GenerationStatus.queued.value or not (
+            generation.heartbeat_at and generation.heartbeat_at >= stale)
         if is_stale and generation.cancel_requested:
             batch_pricing.settle(session, generation_id, leftover=ItemStatus.cancelled, cancelled=True,
                                  reason="cancelled")
@@ -81,7 +87,7 @@ class Heartbeat:
     def __init__(self, studio: Studio, generation_id: int):
         self.db = studio.db
         self.generation_id = generation_id
-        self.idle_s = max(1.0, min(15.0, studio.settings.heartbeat_stale_s / 4))
+        self.idle_s = beat_interval_s(studio.settings.heartbeat_stale_s)
         self.cancel_requested = False
         self.step = (0, 0)
         self._written: tuple[int, int] | None = None
@@ -177,7 +183,7 @@ def _run(studio: Studio, generation: Generation, heartbeat: Heartbeat) -> str | 
     except Exception as exc:  # anything before the first item: fail and refund now, never leave it running
         log.exception("generation %s cannot start", generation.id)
         raise _Unrunnable(str(exc)[:500] or exc.__class__.__name__) from None
-    media = MediaStore(studio.settings.media_dir)
+    media = studio.media
     for result in run:
         item = by_key[result.key]
         if result.ok:
@@ -200,7 +206,7 @@ def _set_up(studio: Studio, generation: Generation):
     from pipelines.params import GenerationParams
     from PIL import Image, UnidentifiedImageError
 
-    media = MediaStore(studio.settings.media_dir)
+    media = studio.media
     with studio.db.session() as session:
         avatar = session.get(Avatar, generation.avatar_id) if generation.avatar_id else None
         pending = list(session.exec(select(GenerationItem).where(

@@ -10,7 +10,6 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 import pytest
 
-from studio.context import configure
 from tests.conftest import make_studio
 
 
@@ -28,9 +27,8 @@ def shared_root(tmp_path_factory):
 def job_studio(shared_root, db_url):
     s = make_studio(shared_root, db_url, STUDIO_BATCH_SIZE=2, STUDIO_HEARTBEAT_STALE_S=5)
     yield s
-    if hasattr(s.queue, "close"):
+    if s.queue is not None:
         s.queue.close()
-    configure(None)
     s.db.dispose()
 
 
@@ -38,10 +36,30 @@ def job_studio(shared_root, db_url):
 def pg_job_studio(shared_root, pg_url):
     s = make_studio(shared_root, pg_url, STUDIO_BATCH_SIZE=2, STUDIO_HEARTBEAT_STALE_S=5)
     yield s
-    if hasattr(s.queue, "close"):
+    if s.queue is not None:
         s.queue.close()
-    configure(None)
     s.db.dispose()
+
+
+class RecordingQueue:
+    """A queue that records what it is given and runs nothing (recovery's view of a queue)."""
+
+    backend = "recording"
+
+    def __init__(self):
+        self.ids: list[int] = []
+
+    def enqueue(self, generation_id):
+        self.ids.append(generation_id)
+
+    def has_job(self, generation_id):
+        return generation_id in self.ids
+
+    def health(self):
+        return {"backend": self.backend, "ok": True, "problem": ""}
+
+    def close(self):
+        pass
 
 
 STANDING = [

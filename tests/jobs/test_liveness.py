@@ -13,7 +13,7 @@ from rq import Worker
 
 from studio.db.types import utcnow
 from studio.jobs import liveness
-from studio.jobs.queue import RQJobQueue
+from studio.jobs.rq_queue import RQJobQueue
 from tests.jobs.conftest import start_worker
 from studio.web import BackgroundServer, health_app
 from tests.ui.studio_server import free_port

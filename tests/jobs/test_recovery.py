@@ -13,14 +13,7 @@ from studio.db.types import utcnow
 from studio.jobs import worker
 from studio.jobs.recovery import recover
 from studio.services import batch_pricing
-
-
-class RecordingQueue:
-    def __init__(self):
-        self.ids: list[int] = []
-
-    def enqueue(self, generation_id):
-        self.ids.append(generation_id)
+from tests.jobs.conftest import RecordingQueue
 
 
 def set_row(studio, generation_id, **values):

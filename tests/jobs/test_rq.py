@@ -7,7 +7,7 @@ import signal
 import time
 
 from studio.db.types import utcnow
-from studio.jobs.queue import RQJobQueue
+from studio.jobs.rq_queue import RQJobQueue
 from tests.jobs.conftest import start_worker
 from studio.jobs.recovery import recover
 from studio.jobs.worker_process import StudioWorker
@@ -15,8 +15,7 @@ from studio.jobs.worker_process import StudioWorker
 
 
 def work_burst(studio, queue: RQJobQueue) -> None:
-    w = StudioWorker([queue.queue], connection=queue.redis)
-    w.studio = studio
+    w = StudioWorker(studio, [queue.queue], connection=queue.redis)
     w.work(burst=True, with_scheduler=False)
 
 

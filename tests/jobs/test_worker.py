@@ -10,9 +10,10 @@ import time
 from PIL import Image
 
 from studio.jobs import worker
-from studio.jobs.queue import make_queue
+from studio.startup import make_queue
 from studio.media import MediaStore
 from studio.services import generations, stats
+from tests.jobs.conftest import RecordingQueue
 
 
 def test_a_batch_runs_to_completed_with_images_thumbnails_exports_and_metadata(job_studio, batches):
@@ -107,13 +108,7 @@ def test_the_in_process_queue_runs_a_batch_with_live_progress(pg_job_studio, pg_
 def test_stop_on_shutdown_hands_the_batch_back_without_losing_or_repeating_items(pg_job_studio, pg_batches,
                                                                                 monkeypatch):
     job_studio, batches = pg_job_studio, pg_batches
-    class Queue:
-        ids: list[int] = []
-
-        def enqueue(self, gid):
-            self.ids.append(gid)
-
-    job_studio.queue = Queue()
+    job_studio.queue = RecordingQueue()
     uid = batches.user()
     g = batches.submit(uid, batches.avatar(uid), batches.poses(3))
     real_save = worker._save_result

@@ -10,7 +10,7 @@ from typing import Iterator
 from PIL import Image, ImageDraw
 
 from studio.context import Studio, configure
-from studio.jobs.queue import make_queue
+from studio.startup import make_queue
 from studio.settings import load_settings
 from studio.startup import prepare_database
 from studio.web import BackgroundServer, build_asgi
