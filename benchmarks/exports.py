@@ -14,7 +14,7 @@ import time
 import numpy as np
 from PIL import Image
 
-from studio.services.exports import EXPORT_FORMATS, encode, render_export
+from studio.services.exports import EXPORT_FORMATS, export_bytes
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +37,7 @@ def main() -> None:
         runs = []
         for _ in range(args.repeat):
             started = time.perf_counter()
-            encode(render_export(image, STANDING, key), fmt)
+            export_bytes(image, STANDING, fmt)
             runs.append(time.perf_counter() - started)
         timings[key] = statistics.median(runs)
     base = timings["instagram_feed"]

@@ -21,7 +21,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageOps
 
 from .keypoints import JOINT, LIMBS, Keypoints
-from .skeleton import fit_transform
+from .skeleton import POSE_MARGIN, fit_transform
 
 if TYPE_CHECKING:
     from .generation import PoseEngine
@@ -31,7 +31,7 @@ logger = logging.getLogger(__name__)
 GRABCUT_ITERATIONS = 4
 
 
-def person_mask(image: Image.Image, keypoints: Keypoints | None = None, *, margin: float = 0.08) -> Image.Image:
+def person_mask(image: Image.Image, keypoints: Keypoints | None = None, *, margin: float = POSE_MARGIN) -> Image.Image:
     """An L mask (255 = person) for ``image``. ``keypoints`` are the pose the picture was made
     from (placed with the same ``margin`` as ``render_pose``)."""
     import cv2

@@ -31,6 +31,10 @@ HAND_POINT_COLOUR = (0, 0, 255)
 FACE_POINT_COLOUR = (255, 255, 255)
 LIMB_ALPHA = 0.6
 REFERENCE_SIZE = 512  # controlnet_aux draws 4 px sticks on 512 px pictures
+# Share of each side kept free around the figure. The engine draws every control picture with
+# it, so anything that must find the person in a generated picture (export crops, background
+# masks) maps the pose with this same margin.
+POSE_MARGIN = 0.08
 
 
 @dataclass(frozen=True)
@@ -53,7 +57,7 @@ class PoseTransform:
         return float(pts[:, 0].min()), float(pts[:, 1].min()), float(pts[:, 0].max()), float(pts[:, 1].max())
 
 
-def fit_transform(keypoints: Keypoints, width: int, height: int, margin: float = 0.08) -> PoseTransform:
+def fit_transform(keypoints: Keypoints, width: int, height: int, margin: float = POSE_MARGIN) -> PoseTransform:
     """The mapping that fits the figure into ``width`` x ``height`` leaving ``margin`` (a fraction
     of each side) free, centred, proportions kept."""
     if width < 8 or height < 8:
@@ -73,7 +77,7 @@ def fit_transform(keypoints: Keypoints, width: int, height: int, margin: float =
     return PoseTransform(scale, offset_x, offset_y, keypoints.aspect, width, height)
 
 
-def render_pose(keypoints: Keypoints, width: int, height: int, *, margin: float = 0.08,
+def render_pose(keypoints: Keypoints, width: int, height: int, *, margin: float = POSE_MARGIN,
                 stick_width: int | None = None) -> Image.Image:
     """The OpenPose control picture (RGB, black background) of ``keypoints`` at ``width`` x ``height``."""
     tf = fit_transform(keypoints, width, height, margin)

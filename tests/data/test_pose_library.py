@@ -203,3 +203,16 @@ def test_build_script_is_deterministic(tmp_path):
     assert built == shipped
     for rel in built:
         assert (tmp_path / rel).read_bytes() == (DATA / rel).read_bytes(), f"{rel} differs: rerun the build script"
+
+
+def test_a_recipe_naming_an_unknown_move_is_refused_with_its_pose(tmp_path):
+    recipes = (DATA / "pose_recipes.toml").read_text(encoding="utf-8")
+    broken = recipes.replace('r_arm = "cross", l_arm = "cross_high"', 'r_arm = "cartwheel", l_arm = "cross_high"', 1)
+    assert broken != recipes
+    (tmp_path / "recipes.toml").write_text(broken, encoding="utf-8")
+    run = subprocess.run([sys.executable, str(ROOT / "scripts" / "build_pose_library.py"), "--out",
+                          str(tmp_path / "out"), "--recipes", str(tmp_path / "recipes.toml")],
+                         capture_output=True, text=True, cwd=ROOT)
+    assert run.returncode != 0
+    assert "pose 'business-arms-crossed'" in run.stderr and "cartwheel" in run.stderr
+    assert not (tmp_path / "out").exists()

@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 
 from pipelines.keypoints import COLOURS, MIRROR, Keypoints, PoseError
-from pipelines.skeleton import fit_transform, read_pose, render_pose
+from pipelines.skeleton import POSE_MARGIN, fit_transform, read_pose, render_pose
 
 
 def expected_pixels(kp, w, h):
-    tf = fit_transform(kp, w, h, 0.08)
+    tf = fit_transform(kp, w, h, POSE_MARGIN)
     return np.array([tf.apply(x, y) for x, y, _ in kp.body])
 
 

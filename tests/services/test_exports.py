@@ -10,13 +10,14 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageOps
 
+from pipelines.framing import crop_window, person_box
 from pipelines.keypoints import JOINT, Keypoints
-from pipelines.skeleton import fit_transform
+from pipelines.skeleton import POSE_MARGIN, fit_transform
 from studio.db.tables import Avatar, AvatarProject, Generation, GenerationItem
 from studio.media import MediaStore
 from studio.services import exports, users
 from studio.services.errors import InvalidInput, NotFound
-from studio.services.exports import EXPORT_FORMATS, POSE_MARGIN
+from studio.services.exports import EXPORT_FORMATS
 
 STANDING = {"aspect": 0.75, "body": [
     [0.50, 0.10, 1], [0.50, 0.20, 1], [0.40, 0.20, 1], [0.36, 0.35, 1], [0.33, 0.50, 1], [0.60, 0.20, 1],
@@ -59,7 +60,7 @@ def centroids(image) -> dict[str, tuple[float, float]]:
 def test_every_format_has_its_exact_size_and_type(key):
     fmt = EXPORT_FORMATS[key]
     source = marked_picture(STANDING, (512, 768))
-    data = exports.encode(exports.render_export(source, STANDING, key), fmt)
+    data = exports.export_bytes(source, STANDING, fmt)
     opened = Image.open(io.BytesIO(data))
     assert opened.format == fmt.image_format
     assert opened.size == ((fmt.width, fmt.height) if fmt.width else source.size)
@@ -114,8 +115,8 @@ def test_the_whole_person_stays_in_the_crop_without_stretching(pose, size, key, 
 def test_the_crop_follows_the_person_not_the_picture_centre():
     # A wide picture with the pose mapped by the engine's fit: the crop window must hold the
     # padded person box, and sit inside the picture when it can.
-    box = exports.person_box((1024, 512), STANDING)
-    x0, y0, x1, y1 = exports.crop_window((1024, 512), 1.0, box)
+    box = person_box((1024, 512), STANDING)
+    x0, y0, x1, y1 = crop_window((1024, 512), 1.0, box)
     assert x0 <= box[0] and x1 >= box[2] and y0 <= box[1] and y1 >= box[3]
     assert 0 <= x0 and x1 <= 1024 and 0 <= y0 and y1 <= 512
     assert x1 - x0 == pytest.approx(y1 - y0)
@@ -134,7 +135,7 @@ def test_without_keypoints_exports_fall_back_to_a_centre_crop():
         assert out.size == (1080, 1080)
         r, g, b = out.getpixel((540, 540))
         assert r > 200 and g < 60
-    assert exports.crop_window((768, 512), 1.0, None) == (128.0, 0.0, 640.0, 512.0)
+    assert crop_window((768, 512), 1.0, None) == (128.0, 0.0, 640.0, 512.0)
 
 
 def test_save_exports_writes_every_format_or_nothing(tmp_path):

@@ -9,14 +9,13 @@ from PIL import Image
 from sqlmodel import select
 
 from pipelines.keypoints import Keypoints
+from pipelines.openpose_formats import BODY25_TO_COCO18, PoseFileError, keypoints_from_openpose, to_openpose_json
 from pipelines.skeleton import fit_transform, render_pose
 from studio.cli import main as cli_main
 from studio.db.tables import Pose, PoseCategory
 from studio.services import poses, users
 from studio.services.errors import InvalidInput
-from studio.services.pose_import import (
-    BODY25_TO_COCO18, ImportFileError, import_path, keypoints_from_openpose, to_openpose_json,
-)
+from studio.services.pose_import import import_path
 from studio.services.poses import PoseQuery
 
 STANDING = Keypoints.from_json({"aspect": 0.75, "body": [
@@ -169,9 +168,9 @@ def test_unknown_category_and_owner_are_clear_errors(target, tmp_path):
 
 
 def test_keypoints_errors_name_the_problem():
-    with pytest.raises(ImportFileError, match="lists no people"):
+    with pytest.raises(PoseFileError, match="lists no people"):
         keypoints_from_openpose({"people": []})
-    with pytest.raises(ImportFileError, match="canvas size"):
+    with pytest.raises(PoseFileError, match="canvas size"):
         keypoints_from_openpose({"canvas_width": 0, "canvas_height": 10, "people": [{"pose_keypoints_2d": [0] * 54}]})
 
 
