@@ -158,13 +158,14 @@ def _full_size_engine(preset, options):
     """The preset's architecture at full size with random weights (no download)."""
     import torch
 
-    from pipelines.loading import _pipeline_classes, finish_engine, make_scheduler, resolve_device
+    from pipelines.loading import finish_engine, make_scheduler, resolve_device
+    from pipelines.presets import pipeline_classes
     from pipelines.tiny import full_size_components
 
     device, dtype_name = resolve_device(options)
     parts = full_size_components(preset.family)
     ip_state = parts.pop("ip_adapter")
-    pipe_cls = _pipeline_classes(preset.family)[0]
+    pipe_cls = pipeline_classes(preset.family)[0]
     extra = {"safety_checker": None, "feature_extractor": None, "requires_safety_checker": False} \
         if preset.family == "sd15" else {"feature_extractor": None}
     pipe = pipe_cls(**parts, **extra)

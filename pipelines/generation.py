@@ -34,16 +34,12 @@ from PIL.PngImagePlugin import PngInfo
 from .face import face_crop
 from .keypoints import Keypoints, PoseError
 from .params import GenerationParams
-from .presets import Preset
+from .presets import Preset, pipeline_classes
 from .skeleton import render_pose
 
 logger = logging.getLogger(__name__)
 
 SCENE_NEGATIVE = "people, person, human, figure, text, watermark, lowres, blurry"
-
-
-class GenerationCancelled(Exception):
-    """Raised by ``PoseRun.raise_if_cancelled`` for callers that prefer an exception to the flag."""
 
 
 @dataclass(frozen=True)
@@ -77,15 +73,6 @@ class Progress:
     stage: str = "base"  # "base" | "refiner"
 
 
-def plan_items(poses: Sequence[tuple[str, Keypoints]], params: GenerationParams) -> list[PoseItem]:
-    """One item per pose x variation, seeds ``params.seed + n`` in order (key ``pose#v``)."""
-    items = []
-    for p, (key, keypoints) in enumerate(poses):
-        for v in range(params.variations):
-            items.append(PoseItem(f"{key}#{v}", keypoints, params.seed + p * params.variations + v))
-    return items
-
-
 def png_info(metadata: dict[str, Any]) -> PngInfo:
     """PNG text chunks carrying the generation's parameters (``parameters`` holds the JSON)."""
     info = PngInfo()
@@ -115,10 +102,6 @@ class PoseRun(Iterator[PoseResult]):
         except StopIteration:
             self.finished = True
             raise
-
-    def raise_if_cancelled(self) -> None:
-        if self.cancelled:
-            raise GenerationCancelled("the generation was cancelled")
 
 
 @dataclass
@@ -288,11 +271,9 @@ class PoseEngine:
     def text2img(self):
         """The text-to-image pipeline over the same components (``from_pipe``: no second copy)."""
         if self._text2img is None:
-            from .loading import _pipeline_classes
-
             with self._lock:
                 if self._text2img is None:
-                    text_cls = _pipeline_classes(self.preset.family)[1]
+                    text_cls = pipeline_classes(self.preset.family)[1]
                     self._text2img = text_cls.from_pipe(self.pipe)
                     self._text2img.set_progress_bar_config(disable=True)
         return self._text2img

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
-from .presets import Preset, get_preset
+from .presets import Preset, get_preset, pipeline_classes
 
 if TYPE_CHECKING:
     from .generation import PoseEngine
@@ -71,13 +71,6 @@ def loaded_presets() -> list[str]:
     return sorted({preset_key for preset_key, _ in _engines})
 
 
-def unload_all() -> None:
-    """Forget every loaded engine (tests; freeing GPU memory before loading another preset)."""
-    with _registry_lock:
-        _engines.clear()
-        _load_locks.clear()
-
-
 def resolve_device(options: EngineOptions) -> tuple[str, str]:
     """(device, dtype name): the options' choice, or cuda (fp16) > mps (fp16) > cpu (fp32)."""
     import torch
@@ -101,8 +94,6 @@ def load_engine(preset: Preset, options: EngineOptions) -> "PoseEngine":
     import torch
     from diffusers import AutoencoderKL, ControlNetModel
 
-    from .generation import PoseEngine
-
     device, dtype_name = resolve_device(options)
     dtype = getattr(torch, dtype_name)
     offline = options.offline or os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes")
@@ -122,7 +113,7 @@ def load_engine(preset: Preset, options: EngineOptions) -> "PoseEngine":
     if preset.vae:
         extra["vae"] = fetch(preset.vae, "VAE", lambda: AutoencoderKL.from_pretrained(where(preset.vae), **common))
     variant = preset.variant if dtype == torch.float16 and not preset.local else None
-    pipeline_cls = _pipeline_classes(preset.family)[0]
+    pipeline_cls = pipeline_classes(preset.family)[0]
     if preset.family == "sd15":
         extra.update(safety_checker=None, feature_extractor=None, requires_safety_checker=False)
     pipe = fetch(preset.base_model, "base model", lambda: pipeline_cls.from_pretrained(
@@ -188,17 +179,6 @@ def make_scheduler(name: str, config: Any):
     if name == "ddim":
         return DDIMScheduler.from_config(config)
     raise ValueError(f"unknown scheduler {name!r}; use one of {', '.join(SCHEDULERS)}")
-
-
-def _pipeline_classes(family: str):
-    """(pose pipeline, text-to-image pipeline) classes for a preset family."""
-    import diffusers
-
-    if family == "sd15":
-        return diffusers.StableDiffusionControlNetPipeline, diffusers.StableDiffusionPipeline
-    if family == "sdxl":
-        return diffusers.StableDiffusionXLControlNetPipeline, diffusers.StableDiffusionXLPipeline
-    raise ValueError(f"preset family {family!r} is not supported; use 'sd15' or 'sdxl'")
 
 
 def _source(preset: Preset, options: EngineOptions) -> Callable[[str], str]:

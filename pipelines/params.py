@@ -14,8 +14,11 @@ MIN_SIZE, MAX_SIZE = 64, 2048
 MAX_STEPS = 100
 MAX_STRENGTH = 2.0
 MAX_GUIDANCE = 30.0
-MAX_VARIATIONS = 16
+# The one definition of each limit: the studio's services and the UI read these, never their own.
+MAX_VARIATIONS = 10  # per pose in one batch (and item_seed's stride)
 MAX_PROMPT_CHARS = 2000
+# Seeds are stored in signed 64-bit columns (BigInteger): every seed is below 2**63.
+MAX_SEED = 2**63 - 1
 
 
 class ParamsError(ValueError):
@@ -63,8 +66,8 @@ class GenerationParams:
                 continue
             if not _is_number(value) or not 0 <= value <= top:
                 raise ParamsError(f"{name.replace('_', ' ')} {value!r} is not allowed: use a number from 0 to {top:g}")
-        if not _is_int(self.seed) or not 0 <= self.seed < 2**63:
-            raise ParamsError(f"seed {self.seed!r} is not allowed: use a whole number from 0 to {2**63 - 1}")
+        if not is_seed(self.seed):
+            raise ParamsError(f"seed {self.seed!r} is not allowed: use a whole number from 0 to {MAX_SEED}")
         if not _is_int(self.variations) or not 1 <= self.variations <= MAX_VARIATIONS:
             raise ParamsError(f"variations {self.variations!r} is not allowed: use 1 to {MAX_VARIATIONS} per pose")
         return self
@@ -103,6 +106,23 @@ class GenerationParams:
             raise ParamsError(f"unknown generation parameter(s): {', '.join(unknown)}; "
                               f"known ones are {', '.join(sorted(known))}")
         return cls(**data).validate()
+
+
+def is_seed(value: Any) -> bool:
+    """A whole number a seed column holds and ``torch.Generator.manual_seed`` takes."""
+    return _is_int(value) and 0 <= value <= MAX_SEED
+
+
+def nth_seed(base_seed: int, n: int) -> int:
+    """The seed ``n`` places after ``base_seed``, wrapping round so it stays a seed."""
+    return (base_seed + n) % (MAX_SEED + 1)
+
+
+def item_seed(base_seed: int, position: int, variation: int) -> int:
+    """The seed of one batch item: stable in (pose position, variation), whatever the batch's size.
+
+    The stride is MAX_VARIATIONS, so no two items of one batch share a seed."""
+    return nth_seed(base_seed, position * MAX_VARIATIONS + variation)
 
 
 def _is_int(value: Any) -> bool:

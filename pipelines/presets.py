@@ -21,7 +21,7 @@ class UnknownPresetError(ValueError):
 class Preset:
     key: str
     label: str
-    family: str  # "sd15" | "sdxl": which pipeline classes load it
+    family: str  # "sd15" | "sdxl": which pipeline classes load it (pipeline_classes)
     base_model: str
     controlnet: str
     ip_adapter_repo: str
@@ -153,3 +153,15 @@ def get_preset(key: str) -> Preset:
 def public_preset_keys() -> list[str]:
     """The presets a studio may offer (internal test presets left out)."""
     return [key for key, preset in PRESETS.items() if not preset.internal]
+
+
+def pipeline_classes(family: str) -> tuple[type, type]:
+    """(pose pipeline, text-to-image pipeline) classes of a preset family: loading builds the
+    first, the engine views the same components through the second."""
+    import diffusers  # here, not at the top: presets are read by processes that never load torch
+
+    if family == "sd15":
+        return diffusers.StableDiffusionControlNetPipeline, diffusers.StableDiffusionPipeline
+    if family == "sdxl":
+        return diffusers.StableDiffusionXLControlNetPipeline, diffusers.StableDiffusionXLPipeline
+    raise ValueError(f"preset family {family!r} is not supported; use 'sd15' or 'sdxl'")

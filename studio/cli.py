@@ -146,6 +146,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
+    from studio.db.catalog import CatalogError
     from studio.db.engine import DatabaseError
     from studio.services.errors import StudioError
     from studio.startup import StartupError
@@ -153,6 +154,6 @@ def main(argv: list[str] | None = None) -> int:
     handler: Callable = args.func
     try:
         return handler(args)
-    except (SettingsError, DatabaseError, StudioError, StartupError) as exc:
+    except (SettingsError, DatabaseError, CatalogError, StudioError, StartupError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

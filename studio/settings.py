@@ -13,6 +13,8 @@ from pathlib import Path
 from pydantic import AliasChoices, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from pipelines.presets import public_preset_keys
+
 
 class SettingsError(RuntimeError):
     """A configuration value is wrong; the message names the variable and the fix."""
@@ -26,7 +28,8 @@ def _default_data_dir() -> Path:
     return Path.cwd() / "studio-data"
 
 
-PRESET_KEYS = ("tiny", "fast", "standard", "pro")
+# Derived, never typed here: pipelines/presets.py is the one list of presets a studio offers.
+PRESET_KEYS = tuple(public_preset_keys())
 
 
 class Settings(BaseSettings):

@@ -2,7 +2,8 @@
 
 Every row this module writes is identified by its key or slug and owned by the studio:
 a changed data file updates those rows, an unchanged one writes nothing, and rows that
-creators made (their poses, avatars...) are never touched.
+creators made (their poses, avatars...) are never touched. It runs at every start, so the
+price catalog is checked against the presets there (studio/db/catalog.py).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from studio.db.catalog import check_catalog
 from studio.db.engine import Database
 from studio.db.tables import AvatarPreset, ModelCatalog, PersonaExample, Pose, PoseCategory
 from studio.db.types import utcnow
@@ -44,9 +46,13 @@ def pose_search_text(name: str, description: str, tags: list[str]) -> str:
 
 
 def seed_all(db: Database, data_dir: Path = DATA_DIR) -> SeedReport:
+    """Write what changed; raises CatalogError, before writing anything, when the price catalog
+    does not price exactly the presets the studio offers."""
     report = SeedReport()
+    catalog = _load(data_dir / "model_catalog.json")
+    check_catalog(catalog, data_dir / "model_catalog.json")
     with db.session() as session:
-        _seed_catalog(session, _load(data_dir / "model_catalog.json"), report)
+        _seed_catalog(session, catalog, report)
         _seed_by_slug(session, PersonaExample, _load(data_dir / "personas.json"), report)
         _seed_by_slug(session, AvatarPreset, _load(data_dir / "avatar_presets.json"), report)
         categories = _seed_categories(session, _load(data_dir / "categories.json", default=[]), report)

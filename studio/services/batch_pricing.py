@@ -26,6 +26,7 @@ from sqlmodel import Session, func, select
 
 from pipelines.params import GenerationParams, ParamsError
 from pipelines.presets import UnknownPresetError, get_preset
+from studio.db.catalog import pose_price_key
 from studio.db.tables import CreditAccount, Generation, GenerationItem
 from studio.db.types import utcnow
 from studio.enums import GenerationStatus, ItemStatus, LedgerKind
@@ -35,10 +36,6 @@ from studio.services.errors import InsufficientCredits, InvalidInput, NotFound, 
 log = logging.getLogger(__name__)
 
 BACKGROUND_KEY = "background.per_image"
-
-
-def pose_price_key(preset_key: str) -> str:
-    return f"pose.{preset_key}"
 
 
 @dataclass(frozen=True)

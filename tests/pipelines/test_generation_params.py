@@ -55,3 +55,12 @@ def test_persona_prompt_is_readable_and_deterministic():
     assert "cheerful" in prompt and "baker" in prompt and "skin" not in prompt
     assert "lowres" in negative
     assert persona_prompt({}, {})[0].startswith("a person")
+
+
+def test_item_seeds_are_distinct_within_a_batch_and_stay_seeds():
+    from pipelines.params import MAX_SEED, MAX_VARIATIONS, is_seed, item_seed, nth_seed
+
+    seeds = [item_seed(7, p, v) for p in range(50) for v in range(MAX_VARIATIONS)]
+    assert len(set(seeds)) == len(seeds) and seeds[:2] == [7, 8] and item_seed(7, 1, 0) == 7 + MAX_VARIATIONS
+    assert nth_seed(MAX_SEED, 1) == 0 and all(is_seed(s) for s in (item_seed(MAX_SEED, 3, 9), nth_seed(MAX_SEED, 7)))
+    assert not is_seed(MAX_SEED + 1) and not is_seed(-1) and not is_seed(True) and not is_seed(1.0)
