@@ -33,7 +33,7 @@ from studio.db.engine import Database  # noqa: E402
 from studio.db.seed import pose_search_text  # noqa: E402
 from studio.db.tables import Pose, PoseCategory, PoseFavourite  # noqa: E402
 from studio.db.types import utcnow  # noqa: E402
-from studio.services import poses, users  # noqa: E402
+from studio.services import access, poses, users  # noqa: E402
 from studio.services.poses import PoseQuery  # noqa: E402
 from studio.settings import load_settings  # noqa: E402
 
@@ -82,7 +82,7 @@ def fill(db: Database, target: int, rng: random.Random) -> tuple[int, int]:
             ))
         for start in range(0, len(rows), 500):
             s.execute(sa.insert(Pose), rows[start:start + 500])
-        visible = s.exec(select(Pose.id).where(poses.visible_to(creators[0]))).all()
+        visible = s.exec(select(Pose.id).where(access.poses_visible_to(creators[0]))).all()
         for pid in rng.sample(list(visible), min(150, len(visible))):
             s.add(PoseFavourite(user_id=creators[0], pose_id=pid))
         total = s.exec(select(sa.func.count()).select_from(Pose)).one()

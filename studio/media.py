@@ -7,14 +7,26 @@ refuses any path that would leave the root, so no request can read outside it.
 from __future__ import annotations
 
 import os
-import shutil
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 from PIL import Image
 from PIL.PngImagePlugin import PngInfo
 
 THUMBNAIL_SIZE = 320
+PART = ".part"  # the suffix of a file still being written
+
+
+@contextmanager
+def write_atomically(target: Path) -> Iterator[Path]:
+    """A path beside ``target`` for the block to write; moved over ``target`` when the block
+    ends without error, so readers never see half a file. A write that never finished stays
+    behind as ``<name>.part``, which recovery sweeps (studio/jobs/orphans.py)."""
+    part = target.with_name(target.name + PART)
+    yield part
+    os.replace(part, target)
 
 
 class MediaStore:
@@ -48,10 +60,8 @@ class MediaStore:
         return f"u{user_id}/{kind}/{uuid.uuid4().hex}{suffix}"
 
     def _write(self, relative: str, save) -> str:
-        target = self.absolute(relative)
-        tmp = target.with_name(target.name + ".part")
-        save(tmp)
-        os.replace(tmp, target)  # readers never see half a file
+        with write_atomically(self.absolute(relative)) as part:
+            save(part)
         return relative
 
     def save_png(self, user_id: int, kind: str, image: Image.Image, *, pnginfo: PngInfo | None = None) -> str:
@@ -73,6 +83,3 @@ class MediaStore:
         for rel in relatives:
             if rel:
                 self.absolute(rel).unlink(missing_ok=True)
-
-    def delete_user(self, user_id: int) -> None:
-        shutil.rmtree(self.root / f"u{user_id}", ignore_errors=True)

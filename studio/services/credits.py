@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
 from studio.db.engine import Database
+from studio.db.sql import greatest
 from studio.db.tables import CreditAccount, CreditLedger, ModelCatalog
 from studio.db.types import utcnow
 from studio.enums import LedgerKind
@@ -111,6 +112,12 @@ def price(session: Session, key: str) -> int:
     return entry.credit_cost
 
 
+def price_of(db: Database, key: str) -> int:
+    """The catalog price of ``key`` (``avatar.upload``, ``pose.fast``...), for a label or a message."""
+    with db.session() as session:
+        return price(session, key)
+
+
 def today_utc(now: datetime | None = None) -> date:
     return (now or datetime.now(timezone.utc)).astimezone(timezone.utc).date()
 
@@ -149,8 +156,7 @@ def return_quota(session: Session, *, user_id: int, poses: int, day: date) -> No
     session.execute(
         sa.update(CreditAccount)
         .where(CreditAccount.user_id == user_id, CreditAccount.quota_day == day)
-        .values(quota_used=sa.func.max(CreditAccount.quota_used - poses, 0) if session.bind.dialect.name == "sqlite"
-                else sa.func.greatest(CreditAccount.quota_used - poses, 0))
+        .values(quota_used=greatest(CreditAccount.quota_used - poses, 0))
     )
 
 

@@ -19,20 +19,18 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from pipelines.params import GenerationParams, ParamsError
-from studio.context import Studio
+from pipelines.params import MAX_VARIATIONS, GenerationParams, ParamsError, item_seed
+from studio.core import Studio
 from studio.db.engine import Database
 from studio.db.tables import Avatar, Generation, GenerationItem, Pose
 from studio.enums import GenerationStatus, ItemStatus
-from studio.media import MediaStore
-from studio.services import batch_pricing, exports
+from studio.services import access, batch_pricing, exports
 from studio.services.errors import InvalidInput, NotFound
-from studio.services.fields import found_id, row_id, whole_number
+from studio.services.fields import found_id, whole_number
 
 log = logging.getLogger(__name__)
 
 MAX_POSES = 200
-MAX_VARIATIONS = 10
 MAX_ITEMS = 500
 ACTIVE = (GenerationStatus.queued.value, GenerationStatus.running.value)
 
@@ -92,11 +90,6 @@ class BatchProgress:
     @property
     def finished(self) -> bool:
         return GenerationStatus(self.status).finished
-
-
-def item_seed(base_seed: int, position: int, variation: int) -> int:
-    """The seed of one item: stable in (pose position, variation), whatever the batch's size."""
-    return (base_seed + position * MAX_VARIATIONS + variation) % 2**63
 
 
 def _check_counts(pose_count: int, variations: int) -> int:
@@ -225,9 +218,9 @@ def save_backdrop(studio: Studio, *, user_id: int, file_path: str) -> str:
     from studio.services import limits
     from studio.uploads import read_photo
 
-    media = MediaStore(studio.settings.media_dir)
+    media = studio.media
     # Before reading the upload, so a flood is refused without decoding its pictures.
-    limits.check_files(media.root / f"u{user_id}" / BACKDROPS, limits.BACKDROPS)
+    limits.check_files(media.root / f"u{user_id}" / BACKDROPS, limits.BACKDROPS, settings=studio.settings)
     picture = read_photo(file_path)
     return media.save_jpeg(user_id, BACKDROPS, picture)
 
@@ -237,25 +230,22 @@ def _check_backdrop(studio: Studio, user_id: int, relative: object) -> str:
 
     The path is resolved first (``..``, links), then checked: a prefix test alone lets
     ``u3/backdrops/../../u1/avatars/x.png`` reach someone else's photo. Anything else is "not found"."""
-    path = MediaStore(studio.settings.media_dir).own_file(user_id, BACKDROPS, relative)
+    path = studio.media.own_file(user_id, BACKDROPS, relative)
     if path is None:
         raise NotFound("background picture not found: upload it again")
     return path
 
 
-def _owned_avatar(session: Session, user_id: int, avatar_id: int) -> Avatar:
-    avatar_id = row_id(avatar_id)
-    avatar = session.get(Avatar, avatar_id) if avatar_id is not None else None
-    if avatar is None or avatar.user_id != user_id or not avatar.image_path:
+def _usable_avatar(session: Session, user_id: int, avatar_id: int) -> Avatar:
+    avatar = access.own(session, Avatar, avatar_id, user_id=user_id, what="avatar")
+    if not avatar.image_path:  # still being made: as good as not there yet
         raise NotFound("avatar not found")
     return avatar
 
 
 def _visible_poses(session: Session, user_id: int, pose_ids: tuple[int, ...]) -> dict[int, Pose]:
-    wanted = {found_id(p, "pose") for p in pose_ids}
-    poses = {p.id: p for p in session.exec(select(Pose).where(
-        col(Pose.id).in_(wanted), sa.or_(Pose.owner_id.is_(None), Pose.owner_id == user_id)))}
-    if len(poses) != len(wanted):
+    poses = access.visible_poses(session, user_id=user_id, pose_ids=pose_ids)
+    if len(poses) != len(set(pose_ids)):
         raise NotFound("pose not found")
     return poses
 
@@ -283,7 +273,7 @@ def _create(studio: Studio, *, user_id: int, avatar_id: int, preset_key: str, pa
             background: dict | None, formats: list[str], key: str, plan, now: datetime | None) -> Generation:
     try:
         with studio.db.session() as session:
-            avatar = _owned_avatar(session, user_id, avatar_id)
+            avatar = _usable_avatar(session, user_id, avatar_id)
             specs = plan(session)
             q = batch_pricing.quote(session, user_id=user_id, items=len(specs), preset_key=preset_key,
                                     background=background is not None, params=params, now=now)
@@ -337,20 +327,7 @@ def _by_submission_key(db: Database, user_id: int, key: str) -> Generation | Non
 
 
 def _owned(session: Session, user_id: int, generation_id: int) -> Generation:
-    generation_id = row_id(generation_id)
-    generation = session.get(Generation, generation_id) if generation_id is not None else None
-    if generation is None or generation.user_id != user_id:
-        raise NotFound("generation not found")
-    return generation
-
-
-def _owned_item(session: Session, user_id: int, item_id: int) -> tuple[GenerationItem, Generation]:
-    item_id = row_id(item_id)
-    item = session.get(GenerationItem, item_id) if item_id is not None else None
-    generation = session.get(Generation, item.generation_id) if item is not None else None
-    if generation is None or generation.user_id != user_id:
-        raise NotFound("image not found")
-    return item, generation
+    return access.own(session, Generation, generation_id, user_id=user_id, what="generation")
 
 
 def get_generation(db: Database, *, user_id: int, generation_id: int) -> Generation:
@@ -431,12 +408,12 @@ def delete_generation(studio: Studio, *, user_id: int, generation_id: int) -> No
         files.append(exports.zip_path(user_id, generation.id))
         session.execute(sa.delete(GenerationItem).where(GenerationItem.generation_id == generation_id))
         session.delete(generation)
-    MediaStore(studio.settings.media_dir).delete(*files)
+    studio.media.delete(*files)
 
 
 def set_item_favourite(db: Database, *, user_id: int, item_id: int, favourite: bool) -> GenerationItem:
     with db.session() as session:
-        item, _ = _owned_item(session, user_id, item_id)
+        item, _ = access.own_item(session, item_id, user_id=user_id)
         item.favourite = bool(favourite)
         session.add(item)
         return item
@@ -444,7 +421,7 @@ def set_item_favourite(db: Database, *, user_id: int, item_id: int, favourite: b
 
 def get_item(db: Database, *, user_id: int, item_id: int) -> GenerationItem:
     with db.session() as session:
-        return _owned_item(session, user_id, item_id)[0]
+        return access.own_item(session, item_id, user_id=user_id)[0]
 
 
 def rerun_item(studio: Studio, *, user_id: int, item_id: int, submission_key: str,
@@ -455,7 +432,7 @@ def rerun_item(studio: Studio, *, user_id: int, item_id: int, submission_key: st
     if existing is not None:
         return existing
     with studio.db.session() as session:
-        item, source = _owned_item(session, user_id, item_id)
+        item, source = access.own_item(session, item_id, user_id=user_id)
     if source.avatar_id is None:
         raise NotFound("the avatar of this image was deleted, so it cannot be made again")
     params = replace(_params_of(source.params), variations=1)

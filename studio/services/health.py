@@ -7,7 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import func, select
 
-from studio.context import Studio
+from studio.core import Studio
 from studio.db.migrate import current_revision, head_revision
 from studio.db.tables import AvatarPreset, ModelCatalog, PersonaExample, Pose, PoseCategory
 from studio.enums import PoseSource

@@ -27,7 +27,7 @@ from sqlmodel import Session
 from studio.db.tables import AvatarProject, Pose, PoseRequest, PoseRequestVote, User
 from studio.db.types import utcnow
 from studio.services.errors import AccountFull, TooManyAtOnce
-from studio.settings import Settings, get_settings
+from studio.settings import Settings
 
 WINDOW = timedelta(minutes=1)
 
@@ -62,12 +62,11 @@ BACKDROPS = Limit("backdrops", "You uploaded {n} background pictures", "You have
                   make_room="pictures no batch uses are cleared after a day, or delete batches that used them")
 
 
-def check(session: Session, limit: Limit, *, user_id: int, now: datetime | None = None) -> None:
+def check(session: Session, limit: Limit, *, user_id: int, settings: Settings, now: datetime | None = None) -> None:
     """Refuse one more ``limit`` row for ``user_id`` when the creator is at the rate or the quota.
 
     Call it inside the transaction that inserts the row, before the insert.
     """
-    settings = _settings()
     now = now or utcnow()
     _hold_creator(session, user_id)
     per_minute = limit.per_minute(settings)
@@ -85,10 +84,9 @@ def check(session: Session, limit: Limit, *, user_id: int, now: datetime | None 
             _full(limit, kept)
 
 
-def check_files(folder: Path, limit: Limit, *, now: datetime | None = None) -> None:
+def check_files(folder: Path, limit: Limit, *, settings: Settings, now: datetime | None = None) -> None:
     """The same limits for a kind of file kept without a row (background pictures): the files in
     the creator's ``folder`` and their modification times are the count."""
-    settings = _settings()
     now_s = (now or utcnow()).timestamp()
     written = sorted(_written_at(folder), reverse=True)
     per_minute = limit.per_minute(settings)
@@ -131,15 +129,3 @@ def _hold_creator(session: Session, user_id: int) -> None:
     # the foreign-key checks of the creator's other writes. SQLite has no row locks, but the
     # studio opens every write transaction with BEGIN IMMEDIATE, which serialises them anyway.
     session.execute(sa.select(User.id).where(User.id == user_id).with_for_update(key_share=True))
-
-
-def _settings() -> Settings:
-    # Services that take only a Database (create_project, vote, ...) read the running studio's
-    # settings, so a limit set for that studio is the one enforced; scripts without one read
-    # the environment.
-    from studio.context import current
-
-    try:
-        return current().settings
-    except RuntimeError:
-        return get_settings()

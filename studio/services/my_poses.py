@@ -13,18 +13,18 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from pipelines.keypoints import Keypoints, PoseError
+from studio.core import Studio
 from studio.db.engine import Database
 from studio.db.seed import pose_search_text
 from studio.db.tables import Pose, PoseCategory
 from studio.db.types import utcnow
 from studio.enums import Difficulty, Framing, Gender, PoseSource
-from studio.services import limits
-from studio.services.errors import InvalidInput, NotFound
-from studio.services.fields import row_id
-from studio.services.poses import category_by_slug, visible_pose
+from studio.services import access, limits
+from studio.services.errors import InvalidInput
+from studio.services.poses import category_by_slug
 
 MAX_NAME = 120
 MAX_DESCRIPTION = 500
@@ -73,15 +73,15 @@ def parse_keypoints(keypoints_json: dict[str, Any] | str | Keypoints) -> Keypoin
         raise InvalidInput(f"this pose cannot be used: {exc}") from None
 
 
-def create_pose(db: Database, *, user_id: int, name: str, keypoints_json: dict[str, Any] | str | Keypoints,
+def create_pose(studio: Studio, *, user_id: int, name: str, keypoints_json: dict[str, Any] | str | Keypoints,
                 category_slug: str | None = None, description: str = "", tags: Iterable[str] = (),
                 framing: str = Framing.full_body.value, difficulty: str = Difficulty.beginner.value,
                 gender: str = Gender.unisex.value, source: str = PoseSource.user.value) -> Pose:
     keypoints = parse_keypoints(keypoints_json)
     if source not in (PoseSource.user.value, PoseSource.extracted.value, PoseSource.imported.value):
         raise InvalidInput(f"source must be user, extracted or imported for a creator's pose; got {source!r}")
-    with db.session() as session:
-        limits.check(session, limits.POSES, user_id=user_id)
+    with studio.db.session() as session:
+        limits.check(session, limits.POSES, user_id=user_id, settings=studio.settings)
         return new_pose(session, owner_id=user_id, name=name, keypoints=keypoints, category_slug=category_slug,
                         description=description, tags=tags, framing=framing, difficulty=difficulty,
                         gender=gender, source=source)
@@ -149,7 +149,7 @@ def duplicate_from_library(db: Database, *, user_id: int, pose_id: int, mirrored
     Nothing is saved until the creator saves the draft with ``create_pose``.
     """
     with db.session() as session:
-        pose = visible_pose(session, user_id=user_id, pose_id=pose_id)
+        pose = access.visible_pose(session, user_id=user_id, pose_id=pose_id)
         category = session.get(PoseCategory, pose.category_id) if pose.category_id else None
     keypoints = Keypoints.from_json(pose.keypoints)
     if mirrored:
@@ -162,18 +162,8 @@ def duplicate_from_library(db: Database, *, user_id: int, pose_id: int, mirrored
     )
 
 
-def list_my_poses(db: Database, *, user_id: int) -> list[Pose]:
-    with db.session() as session:
-        return list(session.exec(select(Pose).where(Pose.owner_id == user_id).order_by(Pose.created_at.desc())))
-
-
 def _owned(session: Session, *, user_id: int, pose_id: int) -> Pose:
-    pose_id = row_id(pose_id)
-    pose = session.exec(select(Pose).where(Pose.id == pose_id, Pose.owner_id == user_id)).first() \
-        if pose_id is not None else None
-    if pose is None:
-        raise NotFound("pose not found (you can only change poses you made)")
-    return pose
+    return access.own(session, Pose, pose_id, user_id=user_id, what="pose", note="you can only change poses you made")
 
 
 def _clean_name(name: str) -> str:

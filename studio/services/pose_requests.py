@@ -23,13 +23,13 @@ from studio.db.engine import Database
 from studio.db.tables import Pose, PoseCategory, PoseRequest, PoseRequestVote, User
 from studio.db.types import utcnow
 from studio.enums import RequestStatus
-from studio.services import limits
-from studio.services.errors import Forbidden, InvalidInput, NotFound
-from studio.services.fields import found_id, row_id
+from studio.services import access, limits
+from studio.services.errors import Forbidden, InvalidInput
+from studio.services.fields import row_id
 from studio.services.poses import category_by_slug
 
 if TYPE_CHECKING:
-    from studio.context import Studio
+    from studio.core import Studio
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +79,6 @@ def create_request(studio: "Studio", *, user_id: int, name: str, description: st
                    category_slug: str | None = None, reference_image_path: str | Path | None = None) -> RequestView:
     """Ask for a pose. The optional reference picture is checked like any upload (JPEG, PNG or
     WebP, at most 10 MB) and stored re-encoded, without metadata, in the creator's media."""
-    from studio.media import MediaStore
     from studio.uploads import read_photo
 
     name = " ".join((name or "").split())
@@ -94,7 +93,7 @@ def create_request(studio: "Studio", *, user_id: int, name: str, description: st
     with studio.db.session() as session:
         # Checked here too so a flood is refused before its pictures are stored; the check in
         # the insert's transaction below is the one that holds when requests race.
-        limits.check(session, limits.POSE_REQUESTS, user_id=user_id)
+        limits.check(session, limits.POSE_REQUESTS, user_id=user_id, settings=studio.settings)
         category_id = category_by_slug(session, category_slug).id if category_slug else None
         open_count = session.exec(select(sa.func.count()).select_from(PoseRequest).where(
             PoseRequest.user_id == user_id, PoseRequest.status == RequestStatus.open.value)).one()
@@ -103,10 +102,10 @@ def create_request(studio: "Studio", *, user_id: int, name: str, description: st
                                "or delete one before asking for more")
     relative = ""
     if photo is not None:
-        relative = MediaStore(studio.settings.media_dir).save_jpeg(user_id, MEDIA_KIND, photo)
+        relative = studio.media.save_jpeg(user_id, MEDIA_KIND, photo)
     try:
         with studio.db.session() as session:
-            limits.check(session, limits.POSE_REQUESTS, user_id=user_id)
+            limits.check(session, limits.POSE_REQUESTS, user_id=user_id, settings=studio.settings)
             request = PoseRequest(user_id=user_id, name=name, description=description, category_id=category_id,
                                   reference_image_path=relative)
             session.add(request)
@@ -114,7 +113,7 @@ def create_request(studio: "Studio", *, user_id: int, name: str, description: st
             return _view(session, request)
     except BaseException:
         if relative:
-            MediaStore(studio.settings.media_dir).delete(relative)
+            studio.media.delete(relative)
         raise
 
 
@@ -128,19 +127,17 @@ def list_my_requests(db: Database, *, user_id: int) -> list[RequestView]:
 def get_request(db: Database, *, user_id: int, request_id: int) -> RequestView:
     """The creator's own request in full; NotFound for anyone else's (use list_open_requests)."""
     with db.session() as session:
-        return _view(session, _own(session, user_id=user_id, request_id=request_id))
+        return _view(session, access.own(session, PoseRequest, request_id, user_id=user_id, what="pose request"))
 
 
 def delete_request(studio: "Studio", *, user_id: int, request_id: int) -> None:
     """Withdraw the creator's own request (any status); its reference picture is deleted too."""
-    from studio.media import MediaStore
-
     with studio.db.session() as session:
-        request = _own(session, user_id=user_id, request_id=request_id)
+        request = access.own(session, PoseRequest, request_id, user_id=user_id, what="pose request")
         relative = request.reference_image_path
         session.delete(request)
     if relative:
-        MediaStore(studio.settings.media_dir).delete(relative)
+        studio.media.delete(relative)
 
 
 def list_open_requests(db: Database, *, user_id: int, sort: str = "votes", limit: int = 100) -> list[PublicRequest]:
@@ -165,16 +162,16 @@ def list_open_requests(db: Database, *, user_id: int, sort: str = "votes", limit
                           voted=r[0] in voted, is_mine=r[6] == user_id) for r in rows]
 
 
-def vote(db: Database, *, user_id: int, request_id: int) -> int:
+def vote(studio: "Studio", *, user_id: int, request_id: int) -> int:
     """Vote for another creator's open request, once (a second vote changes nothing).
     Returns the request's vote count."""
-    with db.session() as session:
-        request = _open_or_own(session, user_id=user_id, request_id=request_id)
+    with studio.db.session() as session:
+        request = access.open_or_own_request(session, user_id=user_id, request_id=request_id)
         if request.user_id == user_id:
             raise InvalidInput("you cannot vote for your own request")
         if request.status != RequestStatus.open.value:
             raise InvalidInput("voting is closed: this request has been answered")
-        limits.check(session, limits.VOTES, user_id=user_id)
+        limits.check(session, limits.VOTES, user_id=user_id, settings=studio.settings)
         try:
             with session.begin_nested():
                 session.add(PoseRequestVote(request_id=request_id, user_id=user_id))
@@ -190,7 +187,7 @@ def vote(db: Database, *, user_id: int, request_id: int) -> int:
 def unvote(db: Database, *, user_id: int, request_id: int) -> int:
     """Take a vote back (while the request is open); returns the vote count."""
     with db.session() as session:
-        request = _open_or_own(session, user_id=user_id, request_id=request_id)
+        request = access.open_or_own_request(session, user_id=user_id, request_id=request_id)
         if request.status != RequestStatus.open.value:
             raise InvalidInput("voting is closed: this request has been answered")
         deleted = session.execute(sa.delete(PoseRequestVote).where(
@@ -241,9 +238,7 @@ def _answer(db: Database, *, admin_id: int, request_id: int, status: RequestStat
         raise InvalidInput(f"the note is {len(note)} characters; use at most {MAX_NOTE}")
     with db.session() as session:
         _require_admin(session, admin_id)
-        request = session.get(PoseRequest, found_id(request_id, "pose request"))
-        if request is None:
-            raise NotFound("pose request not found")
+        request = access.found(session, PoseRequest, request_id, what="pose request")
         if RequestStatus(request.status) not in allowed_from:
             raise InvalidInput(f"this request is already {request.status}; it cannot be marked {status.value}")
         if pose_id is not None:
@@ -268,21 +263,6 @@ def _require_admin(session: Session, user_id: int) -> None:
 
 
 # --- shared -------------------------------------------------------------------------------
-
-
-def _own(session: Session, *, user_id: int, request_id: int) -> PoseRequest:
-    request = session.exec(select(PoseRequest).where(PoseRequest.id == found_id(request_id, "pose request"),
-                                                     PoseRequest.user_id == user_id)).first()
-    if request is None:
-        raise NotFound("pose request not found")
-    return request
-
-
-def _open_or_own(session: Session, *, user_id: int, request_id: int) -> PoseRequest:
-    request = session.get(PoseRequest, found_id(request_id, "pose request"))
-    if request is None or (request.user_id != user_id and request.status != RequestStatus.open.value):
-        raise NotFound("pose request not found")
-    return request
 
 
 def _votes(session: Session, request_id: int) -> int:

@@ -1,8 +1,8 @@
 """The pose gallery: categories, filtered and searched pages of poses, favourites, previews.
 
 A creator sees the library (poses with no owner) and their own poses, never another
-creator's. Every function takes the acting user's id and applies that rule in the query
-itself, so no caller can forget it.
+creator's. Every function takes the acting user's id and applies that rule
+(``studio.services.access``) in the query itself, so no caller can forget it.
 
 Listing a page costs three small queries whatever the page holds: the count, the page's
 columns (never the keypoints, which only the editor and the engine need), and the
@@ -25,11 +25,12 @@ from sqlmodel import Session, col, func, select
 from studio.db.engine import Database
 from studio.db.tables import Pose, PoseCategory, PoseFavourite
 from studio.enums import Difficulty, Framing, Gender
+from studio.services import access
 from studio.services.errors import InvalidInput, NotFound
 from studio.services.fields import found_id, row_id
 
 if TYPE_CHECKING:
-    from studio.context import Studio
+    from studio.core import Studio
 
 log = logging.getLogger(__name__)
 
@@ -123,11 +124,6 @@ def search_words(text: str | None) -> list[str]:
     return words[:MAX_SEARCH_WORDS]
 
 
-def visible_to(user_id: int) -> sa.ColumnElement[bool]:
-    """The library plus the creator's own poses: the one visibility rule, as a WHERE clause."""
-    return sa.or_(col(Pose.owner_id).is_(None), col(Pose.owner_id) == user_id)
-
-
 # --- categories ---------------------------------------------------------------------------
 
 
@@ -138,7 +134,7 @@ def categories(db: Database, *, user_id: int | None = None) -> list[CategoryNode
     """
     with db.session() as session:
         rows = session.exec(select(PoseCategory).order_by(PoseCategory.sort, PoseCategory.name)).all()
-        visible = col(Pose.owner_id).is_(None) if user_id is None else visible_to(user_id)
+        visible = col(Pose.owner_id).is_(None) if user_id is None else access.poses_visible_to(user_id)
         counts = dict(session.exec(
             select(Pose.category_id, func.count()).where(visible).group_by(Pose.category_id)
         ).all())
@@ -218,7 +214,7 @@ def list_poses(db: Database, *, user_id: int, query: PoseQuery | None = None) ->
 
 
 def _conditions(session: Session, *, user_id: int, query: PoseQuery) -> list | None:
-    conditions: list = [visible_to(user_id)]
+    conditions: list = [access.poses_visible_to(user_id)]
     if query.mine_only:
         conditions.append(col(Pose.owner_id) == user_id)
     if query.category:
@@ -271,25 +267,7 @@ def _favourites_among(session: Session, *, user_id: int, pose_ids: list[int]) ->
 def get_pose(db: Database, *, user_id: int, pose_id: int) -> Pose:
     """The pose row (with its keypoints) if the creator can see it; NotFound otherwise."""
     with db.session() as session:
-        return visible_pose(session, user_id=user_id, pose_id=pose_id)
-
-
-def visible_pose(session: Session, *, user_id: int, pose_id: int) -> Pose:
-    pose_id = row_id(pose_id)
-    pose = session.exec(select(Pose).where(Pose.id == pose_id, visible_to(user_id))).first() \
-        if pose_id is not None else None
-    if pose is None:
-        raise NotFound("pose not found")
-    return pose
-
-
-def visible_pose_ids(db: Database, *, user_id: int, pose_ids: Iterable[int]) -> set[int]:
-    """Which of ``pose_ids`` the creator may use (library or their own), in one query."""
-    ids = {i for i in map(row_id, pose_ids) if i is not None}  # no row has any other id
-    if not ids:
-        return set()
-    with db.session() as session:
-        return set(session.exec(select(Pose.id).where(col(Pose.id).in_(ids), visible_to(user_id))).all())
+        return access.visible_pose(session, user_id=user_id, pose_id=pose_id)
 
 
 def poses_for_batch(db: Database, *, user_id: int, pose_ids: Iterable[int]) -> list[Pose]:
@@ -301,7 +279,7 @@ def poses_for_batch(db: Database, *, user_id: int, pose_ids: Iterable[int]) -> l
     if not ids:
         raise InvalidInput("pick at least one pose")
     with db.session() as session:
-        rows = {p.id: p for p in session.exec(select(Pose).where(col(Pose.id).in_(set(ids)), visible_to(user_id)))}
+        rows = access.visible_poses(session, user_id=user_id, pose_ids=ids)
     missing = [i for i in ids if i not in rows]
     if missing:
         raise NotFound(f"{len(missing)} of the chosen poses no longer exist; pick them again from the gallery")
@@ -334,7 +312,7 @@ def preview_files(studio: "Studio", *, user_id: int, pose_ids: list[int], size: 
         return {}
     with studio.db.session() as session:
         rows = session.exec(select(Pose.id, Pose.slug, Pose.keypoints)
-                            .where(col(Pose.id).in_(ids), visible_to(user_id))).all()
+                            .where(col(Pose.id).in_(ids), access.poses_visible_to(user_id))).all()
     return {pid: preview_path(studio.settings.previews_dir, slug, keypoints, size=size)
             for pid, slug, keypoints in rows}
 
@@ -357,31 +335,21 @@ def warm_previews(studio: "Studio", size: int = 256) -> int:
 # --- favourites ---------------------------------------------------------------------------
 
 
-def set_favourite(db: Database, *, user_id: int, pose_id: int, favourite: bool) -> bool:
-    """Make the pose a favourite or not (idempotent); returns the new state.
+def toggle_favourite(db: Database, *, user_id: int, pose_id: int) -> bool:
+    """Flip the pose's favourite mark; returns True when it is now a favourite.
 
     favourite_count moves only when a row really was inserted or deleted, so concurrent
     calls (two tabs, a double click) can never push the counter away from the row count.
     """
     with db.session() as session:
-        visible_pose(session, user_id=user_id, pose_id=pose_id)
-        return _set_favourite(session, user_id=user_id, pose_id=pose_id, favourite=favourite)
-
-
-def toggle_favourite(db: Database, *, user_id: int, pose_id: int) -> bool:
-    """Flip the pose's favourite mark; returns True when it is now a favourite."""
-    with db.session() as session:
-        visible_pose(session, user_id=user_id, pose_id=pose_id)
+        access.visible_pose(session, user_id=user_id, pose_id=pose_id)
         # Try the delete first: a row gone means it was a favourite; otherwise make it one.
         if _delete_favourite(session, user_id=user_id, pose_id=pose_id):
             return False
-        return _set_favourite(session, user_id=user_id, pose_id=pose_id, favourite=True)
+        return _add_favourite(session, user_id=user_id, pose_id=pose_id)
 
 
-def _set_favourite(session: Session, *, user_id: int, pose_id: int, favourite: bool) -> bool:
-    if not favourite:
-        _delete_favourite(session, user_id=user_id, pose_id=pose_id)
-        return False
+def _add_favourite(session: Session, *, user_id: int, pose_id: int) -> bool:
     try:
         with session.begin_nested():
             session.add(PoseFavourite(user_id=user_id, pose_id=pose_id))

@@ -8,16 +8,15 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session, col, func, select
+from sqlmodel import col, func, select
 
-from studio.context import Studio
+from studio.core import Studio
 from studio.db.engine import Database
 from studio.db.tables import Avatar, AvatarProject, AvatarUsage
 from studio.db.types import utcnow
-from studio.media import MediaStore
-from studio.services import limits
-from studio.services.errors import InvalidInput, NotFound
-from studio.services.fields import clean_text, row_id
+from studio.services import access, limits
+from studio.services.errors import InvalidInput
+from studio.services.fields import clean_text
 
 log = logging.getLogger(__name__)
 
@@ -33,34 +32,19 @@ class ProjectSummary:
     updated_at: datetime
 
 
-
-
-def create_project(db: Database, *, user_id: int, name: str, description: str = "") -> AvatarProject:
+def create_project(studio: Studio, *, user_id: int, name: str, description: str = "") -> AvatarProject:
     name, description = _project_name(name), clean_text(description, "the description", 500)
-    with db.session() as session:
-        limits.check(session, limits.PROJECTS, user_id=user_id)
+    with studio.db.session() as session:
+        limits.check(session, limits.PROJECTS, user_id=user_id, settings=studio.settings)
         project = AvatarProject(user_id=user_id, name=name, description=description)
         session.add(project)
         session.flush()
         return project
 
 
-def rename_project(db: Database, *, user_id: int, project_id: int, name: str,
-                   description: str | None = None) -> AvatarProject:
-    name = _project_name(name)
-    with db.session() as session:
-        project = own_project(session, user_id, project_id)
-        project.name = name
-        if description is not None:
-            project.description = clean_text(description, "the description", 500)
-        project.updated_at = utcnow()
-        session.add(project)
-        return project
-
-
 def get_project(db: Database, *, user_id: int, project_id: int) -> AvatarProject:
     with db.session() as session:
-        return own_project(session, user_id, project_id)
+        return access.own(session, AvatarProject, project_id, user_id=user_id, what="project")
 
 
 def list_projects(db: Database, *, user_id: int) -> list[ProjectSummary]:
@@ -87,7 +71,7 @@ def delete_project(studio: Studio, *, user_id: int, project_id: int) -> int:
     the avatar (the database sets it to NULL), so nothing a creator already paid for vanishes.
     """
     with studio.db.session() as session:
-        project = own_project(session, user_id, project_id)
+        project = access.own(session, AvatarProject, project_id, user_id=user_id, what="project")
         avatars = session.exec(select(Avatar).where(Avatar.project_id == project.id,
                                                     Avatar.user_id == user_id)).all()
         files = [p for a in avatars for p in (a.image_path, a.thumbnail_path)]
@@ -96,17 +80,9 @@ def delete_project(studio: Studio, *, user_id: int, project_id: int) -> int:
         session.execute(sa.delete(AvatarUsage).where(col(AvatarUsage.avatar_id).in_([a.id for a in avatars])))
         session.execute(sa.delete(Avatar).where(Avatar.project_id == project.id, Avatar.user_id == user_id))
         session.delete(project)
-    MediaStore(studio.settings.media_dir).delete(*files)
+    studio.media.delete(*files)
     log.info("user %s deleted project %s with %d avatars", user_id, project_id, len(avatars))
     return len(avatars)
-
-
-def own_project(session: Session, user_id: int, project_id: int) -> AvatarProject:
-    project_id = row_id(project_id)
-    project = session.get(AvatarProject, project_id) if project_id is not None else None
-    if project is None or project.user_id != user_id:
-        raise NotFound("project not found")
-    return project
 
 
 def touch(project: AvatarProject) -> None:

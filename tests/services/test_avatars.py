@@ -11,7 +11,8 @@ from PIL import Image
 from sqlmodel import select
 
 from studio.db.tables import AvatarUsage, CreditLedger, Generation
-from studio.media import MediaStore
+from studio.engine import engine_for
+from studio.enums import LedgerKind
 from studio.services import avatars, credits, projects, users
 from studio.services.avatars import AvatarGenerationFailed
 from studio.services.errors import InsufficientCredits, InvalidInput, NotFound
@@ -48,29 +49,27 @@ def ledger(studio, user_id, kind=None) -> list[CreditLedger]:
 
 def test_projects_are_listed_with_their_avatar_counts(studio, tmp_path):
     ana = user(studio)
-    shop = projects.create_project(studio.db, user_id=ana, name="  Summer   shop ", description="catalogue")
-    empty = projects.create_project(studio.db, user_id=ana, name="Empty")
+    shop = projects.create_project(studio, user_id=ana, name="  Summer   shop ", description="catalogue")
+    empty = projects.create_project(studio, user_id=ana, name="Empty")
     first = avatars.create_from_upload(studio, user_id=ana, project_id=shop.id, name="A", file_path=photo(tmp_path))
     second = avatars.create_from_upload(studio, user_id=ana, project_id=shop.id, name="B", file_path=photo(tmp_path))
     listed = {p.name: p for p in projects.list_projects(studio.db, user_id=ana)}
     assert set(listed) == {"Summer shop", "Empty"}
     assert listed["Summer shop"].avatar_count == 2 and listed["Empty"].avatar_count == 0
     assert listed["Summer shop"].cover_thumbnail in (first.thumbnail_path, second.thumbnail_path)
-    renamed = projects.rename_project(studio.db, user_id=ana, project_id=empty.id, name="Winter")
-    assert projects.get_project(studio.db, user_id=ana, project_id=empty.id).name == renamed.name == "Winter"
+    assert projects.get_project(studio.db, user_id=ana, project_id=empty.id).name == "Empty"
     with pytest.raises(InvalidInput, match="give the project a name"):
-        projects.create_project(studio.db, user_id=ana, name="   ")
+        projects.create_project(studio, user_id=ana, name="   ")
     with pytest.raises(InvalidInput, match="keep it to 120"):
-        projects.rename_project(studio.db, user_id=ana, project_id=empty.id, name="x" * 121)
+        projects.create_project(studio, user_id=ana, name="x" * 121)
 
 
 def test_another_creator_cannot_see_change_or_delete_my_things(studio, tmp_path):
     ana, ben = user(studio, "ana"), user(studio, "ben")
-    project = projects.create_project(studio.db, user_id=ana, name="Mine")
+    project = projects.create_project(studio, user_id=ana, name="Mine")
     avatar = avatars.create_from_upload(studio, user_id=ana, project_id=project.id, name="Me", file_path=photo(tmp_path))
     attempts = [
         lambda: projects.get_project(studio.db, user_id=ben, project_id=project.id),
-        lambda: projects.rename_project(studio.db, user_id=ben, project_id=project.id, name="Stolen"),
         lambda: projects.delete_project(studio, user_id=ben, project_id=project.id),
         lambda: avatars.list_avatars(studio.db, user_id=ben, project_id=project.id),
         lambda: avatars.get_avatar(studio.db, user_id=ben, avatar_id=avatar.id),
@@ -97,8 +96,8 @@ def test_another_creator_cannot_see_change_or_delete_my_things(studio, tmp_path)
 
 def test_deleting_a_project_removes_its_avatars_and_files_but_keeps_generations(studio, tmp_path):
     ana = user(studio)
-    project = projects.create_project(studio.db, user_id=ana, name="Gone soon")
-    keep = projects.create_project(studio.db, user_id=ana, name="Stays")
+    project = projects.create_project(studio, user_id=ana, name="Gone soon")
+    keep = projects.create_project(studio, user_id=ana, name="Stays")
     doomed = [avatars.create_from_upload(studio, user_id=ana, project_id=project.id, name=f"A{i}",
                                          file_path=photo(tmp_path)) for i in range(2)]
     kept = avatars.create_from_upload(studio, user_id=ana, project_id=keep.id, name="K", file_path=photo(tmp_path))
@@ -109,7 +108,7 @@ def test_deleting_a_project_removes_its_avatars_and_files_but_keeps_generations(
         avatars.record_usage(s, avatar_id=doomed[0].id, user_id=ana, generation_id=generation.id, poses=3)
     assert len(media_files(studio, ana, "avatars")) == 6
     assert projects.delete_project(studio, user_id=ana, project_id=project.id) == 2
-    media = MediaStore(studio.settings.media_dir)
+    media = studio.media
     for a in doomed:
         assert not media.absolute(a.image_path).exists() and not media.absolute(a.thumbnail_path).exists()
     assert media.absolute(kept.image_path).exists()
@@ -125,11 +124,11 @@ def test_deleting_a_project_removes_its_avatars_and_files_but_keeps_generations(
 
 def test_upload_stores_a_clean_picture_and_thumbnail_and_charges_the_catalog_price(studio, tmp_path):
     ana = user(studio)
-    project = projects.create_project(studio.db, user_id=ana, name="P")
+    project = projects.create_project(studio, user_id=ana, name="P")
     avatar = avatars.create_from_upload(studio, user_id=ana, project_id=project.id, name="Me",
                                         file_path=photo(tmp_path, size=(320, 480)))
     assert avatar.source == "uploaded" and avatar.project_id == project.id
-    media = MediaStore(studio.settings.media_dir)
+    media = studio.media
     stored = Image.open(media.absolute(avatar.image_path))
     assert stored.format == "PNG" and stored.size == (320, 480)
     assert b"SecretCam" not in media.absolute(avatar.image_path).read_bytes()
@@ -142,7 +141,7 @@ def test_upload_stores_a_clean_picture_and_thumbnail_and_charges_the_catalog_pri
 
 def test_the_same_submission_twice_charges_once_and_gives_the_same_avatar(studio, tmp_path):
     ana = user(studio)
-    project = projects.create_project(studio.db, user_id=ana, name="P")
+    project = projects.create_project(studio, user_id=ana, name="P")
     first = avatars.create_from_upload(studio, user_id=ana, project_id=project.id, name="Me",
                                        file_path=photo(tmp_path), submission_key="click-1")
     again = avatars.create_from_upload(studio, user_id=ana, project_id=project.id, name="Me",
@@ -159,7 +158,7 @@ def test_the_same_submission_twice_charges_once_and_gives_the_same_avatar(studio
 
 def test_simultaneous_double_submission_makes_one_avatar(studio, tmp_path):
     ana = user(studio)
-    project = projects.create_project(studio.db, user_id=ana, name="P")
+    project = projects.create_project(studio, user_id=ana, name="P")
     path = photo(tmp_path)
     barrier, made, errors = threading.Barrier(3), [], []
 
@@ -185,7 +184,7 @@ def test_simultaneous_double_submission_makes_one_avatar(studio, tmp_path):
 
 def test_a_refused_upload_costs_nothing_and_leaves_no_file(studio, tmp_path):
     ana = user(studio)
-    project = projects.create_project(studio.db, user_id=ana, name="P")
+    project = projects.create_project(studio, user_id=ana, name="P")
     with pytest.raises(InvalidInput, match="the photo is 120x90 px; it must be at least 256 px on each side"):
         avatars.create_from_upload(studio, user_id=ana, project_id=project.id, name="Tiny",
                                    file_path=photo(tmp_path, size=(120, 90)))
@@ -201,7 +200,7 @@ def test_a_refused_upload_costs_nothing_and_leaves_no_file(studio, tmp_path):
 
 def test_an_upload_without_enough_credits_keeps_nothing(studio, tmp_path):
     poor = user(studio, "poor", starter=1)
-    project = projects.create_project(studio.db, user_id=poor, name="P")
+    project = projects.create_project(studio, user_id=poor, name="P")
     with pytest.raises(InsufficientCredits, match="costs 2 credits but your balance is 1"):
         avatars.create_from_upload(studio, user_id=poor, project_id=project.id, name="Me", file_path=photo(tmp_path))
     assert media_files(studio, poor, "avatars") == []
@@ -213,8 +212,8 @@ def test_an_upload_without_enough_credits_keeps_nothing(studio, tmp_path):
 
 def test_update_avatar_checks_each_field(studio, tmp_path):
     ana = user(studio)
-    project = projects.create_project(studio.db, user_id=ana, name="P")
-    other = projects.create_project(studio.db, user_id=ana, name="Q")
+    project = projects.create_project(studio, user_id=ana, name="P")
+    other = projects.create_project(studio, user_id=ana, name="Q")
     avatar = avatars.create_from_upload(studio, user_id=ana, project_id=project.id, name="Me", file_path=photo(tmp_path))
     updated = avatars.update_avatar(studio.db, user_id=ana, avatar_id=avatar.id, name="Amira", persona_age="27",
                                     hair_colour="black", persona_background="  runs  a label ", project_id=other.id)
@@ -236,7 +235,7 @@ def test_update_avatar_checks_each_field(studio, tmp_path):
 
 def test_delete_avatar_removes_its_files(studio, tmp_path):
     ana = user(studio)
-    project = projects.create_project(studio.db, user_id=ana, name="P")
+    project = projects.create_project(studio, user_id=ana, name="P")
     avatar = avatars.create_from_upload(studio, user_id=ana, project_id=project.id, name="Me", file_path=photo(tmp_path))
     avatars.delete_avatar(studio, user_id=ana, avatar_id=avatar.id)
     assert media_files(studio, ana, "avatars") == []
@@ -246,7 +245,7 @@ def test_delete_avatar_removes_its_files(studio, tmp_path):
 
 def test_record_usage_counts_uses_and_refuses_foreign_avatars(studio, tmp_path):
     ana, ben = user(studio, "ana"), user(studio, "ben")
-    project = projects.create_project(studio.db, user_id=ana, name="P")
+    project = projects.create_project(studio, user_id=ana, name="P")
     avatar = avatars.create_from_upload(studio, user_id=ana, project_id=project.id, name="Me", file_path=photo(tmp_path))
     for poses in (3, 5):
         with studio.db.session() as s:
@@ -276,7 +275,7 @@ def test_preview_from_words_draws_different_candidates_and_charges_once(studio, 
                                             seed=40, submission_key="w1")
     assert [c.seed for c in candidates] == [40, 41, 42]
     assert "woman" in candidates[0].prompt and "27 years old" in candidates[0].prompt
-    media = MediaStore(studio.settings.media_dir)
+    media = studio.media
     pictures = [Image.open(media.absolute(c.image_path)) for c in candidates]
     assert all(p.size == (64, 64) for p in pictures)
     assert len({p.tobytes() for p in pictures}) == 3
@@ -290,7 +289,7 @@ def test_preview_from_words_draws_different_candidates_and_charges_once(studio, 
 
 def test_an_edited_prompt_is_used_and_the_chosen_candidate_is_saved_for_free(studio, tiny_engine):
     ana = user(studio)
-    project = projects.create_project(studio.db, user_id=ana, name="P")
+    project = projects.create_project(studio, user_id=ana, name="P")
     edited = "a woman in a red coat, portrait photo"
     candidates = avatars.preview_from_words(studio, user_id=ana, persona=PERSONA, attributes=ATTRIBUTES,
                                             prompt=edited, negative_prompt="blurry", count=2, submission_key="w2")
@@ -302,13 +301,13 @@ def test_an_edited_prompt_is_used_and_the_chosen_candidate_is_saved_for_free(stu
     avatar = avatars.save_candidate(studio, **kwargs)
     assert (avatar.source, avatar.prompt, avatar.seed, avatar.persona_name, avatar.persona_age, avatar.gender) == \
         ("generated", edited, chosen.seed, "Amira", 27, "woman")
-    media = MediaStore(studio.settings.media_dir)
+    media = studio.media
     assert Image.open(media.absolute(avatar.image_path)).size == (64, 64)
     assert media_files(studio, ana, "candidates") == []  # the unchosen one is gone too
     assert avatars.save_candidate(studio, **kwargs).id == avatar.id  # a double click
     assert credits.balance(studio.db, user_id=ana) == 90
     ben = user(studio, "ben")
-    ben_project = projects.create_project(studio.db, user_id=ben, name="B")
+    ben_project = projects.create_project(studio, user_id=ben, name="B")
     with pytest.raises(NotFound, match="candidate picture was not found"):
         avatars.save_candidate(studio, **{**kwargs, "user_id": ben, "project_id": ben_project.id})
 
@@ -325,7 +324,7 @@ def test_preview_input_is_checked_before_charging(studio):
 
 def test_preset_avatar_charges_8_and_uses_the_presets_seed(studio, tiny_engine):
     ana = user(studio)
-    project = projects.create_project(studio.db, user_id=ana, name="P")
+    project = projects.create_project(studio, user_id=ana, name="P")
     preset = avatars.avatar_presets(studio.db)[0]
     first = avatars.create_from_preset(studio, user_id=ana, project_id=project.id, preset_slug=preset.slug,
                                        submission_key="p1")
@@ -336,7 +335,7 @@ def test_preset_avatar_charges_8_and_uses_the_presets_seed(studio, tiny_engine):
     assert credits.balance(studio.db, user_id=ana) == 92
     second = avatars.create_from_preset(studio, user_id=ana, project_id=project.id, preset_slug=preset.slug,
                                         submission_key="p2")
-    media = MediaStore(studio.settings.media_dir)
+    media = studio.media
     assert Image.open(media.absolute(first.image_path)).tobytes() == \
         Image.open(media.absolute(second.image_path)).tobytes()
     assert credits.balance(studio.db, user_id=ana) == 84
@@ -355,9 +354,9 @@ class BrokenEngine:
 
 
 def test_a_failed_drawing_costs_nothing(studio, monkeypatch):
-    monkeypatch.setattr(avatars, "engine_for", lambda studio, preset_key=None: BrokenEngine())
+    monkeypatch.setattr(avatars.drawing, "engine_for", lambda studio, preset_key=None: BrokenEngine())
     ana = user(studio)
-    project = projects.create_project(studio.db, user_id=ana, name="P")
+    project = projects.create_project(studio, user_id=ana, name="P")
     with pytest.raises(AvatarGenerationFailed, match="CUDA out of memory.*nothing was charged"):
         avatars.preview_from_words(studio, user_id=ana, persona=PERSONA, attributes=ATTRIBUTES, submission_key="f1")
     preset = avatars.avatar_presets(studio.db)[0]
@@ -379,15 +378,15 @@ def test_no_crash_point_loses_credits(studio, tiny_engine, monkeypatch, crash_at
     """The process dies at each point of a drawing from words and from a preset: the creator
     either has what they paid for, or paid nothing; the same click again then completes once."""
     ana = user(studio)
-    project = projects.create_project(studio.db, user_id=ana, name="P")
+    project = projects.create_project(studio, user_id=ana, name="P")
     preset = avatars.avatar_presets(studio.db)[0]
-    engine = avatars.engine_for(studio)
-    target = {"drawing": (engine, "generate_avatars"), "saving": (avatars, "_save_png_at"),
-              "charging": (avatars.credits, "post")}[crash_at]
+    engine = engine_for(studio)
+    target = {"drawing": (engine, "generate_avatars"), "saving": (avatars.drawing, "save_png_at"),
+              "charging": (credits, "post")}[crash_at]
     original = getattr(*target)
 
     def die(*args, **kwargs):
-        if crash_at != "charging" or kwargs.get("kind") == avatars.LedgerKind.charge:
+        if crash_at != "charging" or kwargs.get("kind") == LedgerKind.charge:
             raise ProcessKilled()
         return original(*args, **kwargs)
 
@@ -414,7 +413,7 @@ def test_no_crash_point_loses_credits(studio, tiny_engine, monkeypatch, crash_at
 def test_a_drawing_is_not_started_without_the_credits_for_it(studio, tiny_engine, monkeypatch):
     ana = user(studio, starter=5)
     drawn = []
-    monkeypatch.setattr(avatars.engine_for(studio), "generate_avatars", lambda *a, **k: drawn.append(1))
+    monkeypatch.setattr(engine_for(studio), "generate_avatars", lambda *a, **k: drawn.append(1))
     with pytest.raises(InsufficientCredits, match="costs 10 credits but your balance is 5"):
         avatars.preview_from_words(studio, user_id=ana, persona=PERSONA, attributes=ATTRIBUTES, submission_key="x")
     assert drawn == [] and credits.balance(studio.db, user_id=ana) == 5

@@ -16,7 +16,6 @@ from sqlmodel import func, select
 from pipelines.params import GenerationParams
 from studio.db.tables import CreditAccount, Generation, GenerationItem
 from studio.enums import ItemStatus
-from studio.media import MediaStore
 from studio.services import avatars, batch_pricing, credits, exports, generations, my_poses, pose_requests, poses
 from studio.services import projects
 from studio.services.errors import InsufficientCredits, InvalidInput, NotFound
@@ -165,7 +164,7 @@ def test_a_backdrop_outside_the_creators_own_folder_is_not_found_and_not_charged
     bob = make_user(studio, "bob", 100)
     make_avatar(studio, bob)
     bob_photo = avatars.list_avatars(studio.db, user_id=bob)[0].image_path
-    media = MediaStore(studio.settings.media_dir)
+    media = studio.media
     mine = media.save_jpeg(uid, "backdrops", Image.fromarray(np.zeros((300, 300, 3), "uint8")))
     my_avatar = avatars.get_avatar(studio.db, user_id=uid, avatar_id=avatar_id).image_path
     name = bob_photo.rsplit("/", 1)[1]
@@ -207,9 +206,8 @@ def test_an_id_no_row_can_have_reads_as_not_found_everywhere(studio, ana, bad_id
         lambda: my_poses.delete_pose(db, user_id=uid, pose_id=bad_id),
         lambda: my_poses.duplicate_from_library(db, user_id=uid, pose_id=bad_id),
         lambda: pose_requests.get_request(db, user_id=uid, request_id=bad_id),
-        lambda: pose_requests.vote(db, user_id=uid, request_id=bad_id),
+        lambda: pose_requests.vote(studio, user_id=uid, request_id=bad_id),
     ):
         with pytest.raises(NotFound):
             call()
-    assert poses.visible_pose_ids(db, user_id=uid, pose_ids=[bad_id]) == set()
     assert poses.preview_files(studio, user_id=uid, pose_ids=[bad_id]) == {}

@@ -15,7 +15,7 @@ from sqlmodel import select
 from studio.db.seed import pose_search_text
 from studio.db.tables import Pose, PoseCategory, PoseFavourite
 from studio.db.types import utcnow
-from studio.services import my_poses, poses, users
+from studio.services import access, my_poses, poses, users
 from studio.services.errors import InvalidInput, NotFound
 from studio.services.poses import PoseQuery
 
@@ -66,9 +66,9 @@ def gallery(studio):
             s.add(pose)
             s.flush()
             ids[name] = pose.id
-    ids["Ana Secret"] = my_poses.create_pose(studio.db, user_id=ana.id, name="Ana Secret", keypoints_json=STANDING,
+    ids["Ana Secret"] = my_poses.create_pose(studio, user_id=ana.id, name="Ana Secret", keypoints_json=STANDING,
                                              category_slug="t-casual", tags=["zqx"]).id
-    ids["Ben Secret"] = my_poses.create_pose(studio.db, user_id=ben.id, name="Ben Secret", keypoints_json=STANDING,
+    ids["Ben Secret"] = my_poses.create_pose(studio, user_id=ben.id, name="Ben Secret", keypoints_json=STANDING,
                                              category_slug="t-casual", tags=["zqx"]).id
     return studio, ana, ben, ids
 
@@ -187,9 +187,10 @@ def test_another_creators_pose_is_invisible(gallery):
     with pytest.raises(NotFound):
         poses.preview_file(studio, user_id=ana.id, pose_id=ids["Ben Secret"])
     assert poses.get_pose(studio.db, user_id=ana.id, pose_id=ids["Power Stance"]).name == "Power Stance"
-    assert poses.visible_pose_ids(studio.db, user_id=ana.id, pose_ids=[ids["Power Stance"], ids["Ben Secret"],
-                                                                     ids["Ana Secret"], 10**9]) == \
-        {ids["Power Stance"], ids["Ana Secret"]}
+    with studio.db.session() as session:
+        visible = access.visible_poses(session, user_id=ana.id, pose_ids=[
+            ids["Power Stance"], ids["Ben Secret"], ids["Ana Secret"], 10**9])
+    assert set(visible) == {ids["Power Stance"], ids["Ana Secret"]}
     with pytest.raises(NotFound, match="1 of the chosen poses"):
         poses.poses_for_batch(studio.db, user_id=ana.id, pose_ids=[ids["Power Stance"], ids["Ben Secret"]])
     batch = poses.poses_for_batch(studio.db, user_id=ana.id,
@@ -219,9 +220,7 @@ def test_favourites_toggle_count_and_filter_per_user(gallery):
     assert names(listing(studio, ana, favourites_only=True)) == ["Ana Secret"]
     card = next(c for c in listing(studio, ben, category="t-formal").items)
     assert card.is_favourite and card.favourite_count == 1
-    assert poses.set_favourite(studio.db, user_id=ben.id, pose_id=pid, favourite=True) is True  # idempotent
-    assert poses.set_favourite(studio.db, user_id=ben.id, pose_id=pid, favourite=False) is False
-    assert poses.set_favourite(studio.db, user_id=ben.id, pose_id=pid, favourite=False) is False
+    assert poses.toggle_favourite(studio.db, user_id=ben.id, pose_id=pid) is False
     assert poses.get_pose(studio.db, user_id=ben.id, pose_id=pid).favourite_count == 0
 
 

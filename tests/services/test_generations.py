@@ -16,7 +16,6 @@ from sqlmodel import func, select
 from pipelines.params import GenerationParams
 from studio.db.tables import Avatar, AvatarProject, CreditLedger, Generation, Pose
 from studio.enums import GenerationStatus, ItemStatus
-from studio.media import MediaStore
 from studio.services import credits, generations, stats, users
 from studio.services.errors import InsufficientCredits, InvalidInput, NotFound, QuotaExceeded
 from studio.services.generations import SubmitRequest
@@ -28,7 +27,7 @@ def make_user(studio, name: str, balance: int) -> int:
 
 
 def make_avatar(studio, user_id: int) -> int:
-    media = MediaStore(studio.settings.media_dir)
+    media = studio.media
     rng = np.random.RandomState(user_id)
     path = media.save_png(user_id, "avatars", Image.fromarray((rng.rand(96, 96, 3) * 255).astype("uint8")))
     with studio.db.session() as session:

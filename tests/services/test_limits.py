@@ -13,7 +13,6 @@ import sqlalchemy as sa
 from PIL import Image
 from sqlmodel import func, select
 
-from studio.context import configure
 from studio.db.tables import AvatarProject, Pose, PoseCategory, PoseRequest, PoseRequestVote
 from studio.db.types import utcnow
 from studio.services import generations, limits, my_poses, pose_requests, projects, users
@@ -36,7 +35,6 @@ def limited(tmp_path, db_url):
     ana = users.get_or_create(studio.db, name="ana").id
     ben = users.get_or_create(studio.db, name="ben").id
     yield studio, ana, ben
-    configure(None)
     studio.db.dispose()
 
 
@@ -55,44 +53,44 @@ def make_older(studio, table, owner_column, user_id, seconds: float = 61) -> Non
 def test_projects_rate_refuses_with_the_wait_and_writes_nothing(limited):
     studio, ana, ben = limited
     for i in range(3):
-        projects.create_project(studio.db, user_id=ana, name=f"p{i}")
+        projects.create_project(studio, user_id=ana, name=f"p{i}")
     with pytest.raises(TooManyAtOnce, match=r"^You made 3 projects in the last minute; wait (\d+ seconds|a minute) "
                                             r"and try again\.$") as refused:
-        projects.create_project(studio.db, user_id=ana, name="one too many")
+        projects.create_project(studio, user_id=ana, name="one too many")
     assert 50 <= refused.value.retry_after_s <= 60
     assert count(studio, AvatarProject.user_id, ana) == 3
     # Another creator is not held back by ana.
-    projects.create_project(studio.db, user_id=ben, name="ben's")
+    projects.create_project(studio, user_id=ben, name="ben's")
     # Once the minute has passed, ana can make projects again.
     make_older(studio, AvatarProject, AvatarProject.user_id, ana)
-    projects.create_project(studio.db, user_id=ana, name="a minute later")
+    projects.create_project(studio, user_id=ana, name="a minute later")
     assert count(studio, AvatarProject.user_id, ana) == 4
 
 
 def test_the_wait_is_until_the_oldest_counted_project_leaves_the_minute(limited):
     studio, ana, _ = limited
     for i in range(3):
-        projects.create_project(studio.db, user_id=ana, name=f"p{i}")
+        projects.create_project(studio, user_id=ana, name=f"p{i}")
     with studio.db.session() as session:
         made = sorted(session.exec(select(AvatarProject.created_at).where(AvatarProject.user_id == ana)))
         with pytest.raises(TooManyAtOnce) as refused:
-            limits.check(session, limits.PROJECTS, user_id=ana, now=made[0] + timedelta(seconds=45))
+            limits.check(session, limits.PROJECTS, user_id=ana, settings=studio.settings, now=made[0] + timedelta(seconds=45))
         assert refused.value.retry_after_s == 15 and "wait 15 seconds" in str(refused.value)
-        limits.check(session, limits.PROJECTS, user_id=ana, now=made[0] + timedelta(seconds=61))
+        limits.check(session, limits.PROJECTS, user_id=ana, settings=studio.settings, now=made[0] + timedelta(seconds=61))
 
 
 def test_projects_quota_refuses_until_one_is_deleted(limited):
     studio, ana, _ = limited
     made = []
     for i in range(5):
-        made.append(projects.create_project(studio.db, user_id=ana, name=f"p{i}"))
+        made.append(projects.create_project(studio, user_id=ana, name=f"p{i}"))
         make_older(studio, AvatarProject, AvatarProject.user_id, ana)
     with pytest.raises(AccountFull, match=r"^You have 5 projects, the most one account can hold; "
                                           r"delete some first\.$"):
-        projects.create_project(studio.db, user_id=ana, name="sixth")
+        projects.create_project(studio, user_id=ana, name="sixth")
     assert count(studio, AvatarProject.user_id, ana) == 5
     projects.delete_project(studio, user_id=ana, project_id=made[0].id)
-    projects.create_project(studio.db, user_id=ana, name="sixth")
+    projects.create_project(studio, user_id=ana, name="sixth")
     assert count(studio, AvatarProject.user_id, ana) == 5
 
 
@@ -105,7 +103,7 @@ def test_projects_made_at_once_stop_exactly_at_the_limit(limited):
     def make(i: int) -> None:
         start.wait()
         try:
-            projects.create_project(studio.db, user_id=ana, name=f"race {i}")
+            projects.create_project(studio, user_id=ana, name=f"race {i}")
             outcomes.append("made")
         except TooManyAtOnce:
             outcomes.append("refused")
@@ -122,15 +120,15 @@ def test_projects_made_at_once_stop_exactly_at_the_limit(limited):
 def test_my_poses_rate_and_quota(limited):
     studio, ana, _ = limited
     for i in range(2):
-        my_poses.create_pose(studio.db, user_id=ana, name=f"jump {i}", keypoints_json=STANDING)
+        my_poses.create_pose(studio, user_id=ana, name=f"jump {i}", keypoints_json=STANDING)
     with pytest.raises(TooManyAtOnce, match=r"^You saved 2 poses in the last minute; wait"):
-        my_poses.create_pose(studio.db, user_id=ana, name="jump 3", keypoints_json=STANDING)
+        my_poses.create_pose(studio, user_id=ana, name="jump 3", keypoints_json=STANDING)
     assert count(studio, Pose.owner_id, ana) == 2
     make_older(studio, Pose, Pose.owner_id, ana)
-    my_poses.create_pose(studio.db, user_id=ana, name="jump 3", keypoints_json=STANDING)
+    my_poses.create_pose(studio, user_id=ana, name="jump 3", keypoints_json=STANDING)
     make_older(studio, Pose, Pose.owner_id, ana)
     with pytest.raises(AccountFull, match=r"^You have 3 poses of your own, the most one account can hold"):
-        my_poses.create_pose(studio.db, user_id=ana, name="jump 4", keypoints_json=STANDING)
+        my_poses.create_pose(studio, user_id=ana, name="jump 4", keypoints_json=STANDING)
     assert count(studio, Pose.owner_id, ana) == 3
 
 
@@ -161,14 +159,14 @@ def test_votes_rate(limited):
     for i in range(3):
         asked.append(pose_requests.create_request(studio, user_id=ben, name=f"wish {i}", description="").id)
         make_older(studio, PoseRequest, PoseRequest.user_id, ben)
-    assert [pose_requests.vote(studio.db, user_id=ana, request_id=r) for r in asked[:2]] == [1, 1]
+    assert [pose_requests.vote(studio, user_id=ana, request_id=r) for r in asked[:2]] == [1, 1]
     with pytest.raises(TooManyAtOnce, match=r"^You voted 2 times in the last minute; wait"):
-        pose_requests.vote(studio.db, user_id=ana, request_id=asked[2])
+        pose_requests.vote(studio, user_id=ana, request_id=asked[2])
     assert count(studio, PoseRequestVote.user_id, ana) == 2
     with studio.db.session() as session:
         assert session.get(PoseRequest, asked[2]).votes == 0
     make_older(studio, PoseRequestVote, PoseRequestVote.user_id, ana)
-    assert pose_requests.vote(studio.db, user_id=ana, request_id=asked[2]) == 1
+    assert pose_requests.vote(studio, user_id=ana, request_id=asked[2]) == 1
 
 
 def test_backdrops_rate_and_quota_count_the_creator_s_files(limited, tmp_path):

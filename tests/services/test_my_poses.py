@@ -36,7 +36,7 @@ def two(studio):
 
 def test_create_validates_and_fills_in(two):
     studio, ana, _ = two
-    pose = my_poses.create_pose(studio.db, user_id=ana.id, name="  My   Jump!  ", keypoints_json=json.dumps(STANDING),
+    pose = my_poses.create_pose(studio, user_id=ana.id, name="  My   Jump!  ", keypoints_json=json.dumps(STANDING),
                                 category_slug="t-mine", description="mid-air", tags=["Action", "action", " fun "],
                                 framing="full_body")
     assert pose.owner_id == ana.id and pose.source == "user"
@@ -44,7 +44,7 @@ def test_create_validates_and_fills_in(two):
     assert re.fullmatch(rf"u{ana.id}-my-jump-[0-9a-f]{{6}}", pose.slug)
     assert pose.search_text == "my jump! mid-air action fun"
     assert pose.keypoints["body"][0] == [0.5, 0.12, 1.0]
-    again = my_poses.create_pose(studio.db, user_id=ana.id, name="My Jump!", keypoints_json=STANDING)
+    again = my_poses.create_pose(studio, user_id=ana.id, name="My Jump!", keypoints_json=STANDING)
     assert again.slug != pose.slug and again.category_id is None
     page = poses.list_poses(studio.db, user_id=ana.id, query=PoseQuery(mine_only=True, search="jump"))
     assert {c.id for c in page.items} == {pose.id, again.id}
@@ -53,17 +53,17 @@ def test_create_validates_and_fills_in(two):
 def test_too_few_joints_is_refused_with_the_reason(two):
     studio, ana, _ = two
     with pytest.raises(InvalidInput, match=r"shows only 4 joints; at least 6"):
-        my_poses.create_pose(studio.db, user_id=ana.id, name="Stub", keypoints_json=only([0, 1, 2, 5]))
+        my_poses.create_pose(studio, user_id=ana.id, name="Stub", keypoints_json=only([0, 1, 2, 5]))
     with pytest.raises(InvalidInput, match="must show the neck"):
-        my_poses.create_pose(studio.db, user_id=ana.id, name="Headless", keypoints_json=only([0, 2, 3, 4, 5, 6, 7]))
+        my_poses.create_pose(studio, user_id=ana.id, name="Headless", keypoints_json=only([0, 2, 3, 4, 5, 6, 7]))
     with pytest.raises(InvalidInput, match="18 body joints"):
-        my_poses.create_pose(studio.db, user_id=ana.id, name="Short", keypoints_json={"body": [[0.5, 0.5, 1]] * 5})
+        my_poses.create_pose(studio, user_id=ana.id, name="Short", keypoints_json={"body": [[0.5, 0.5, 1]] * 5})
     with pytest.raises(InvalidInput, match="not valid JSON"):
-        my_poses.create_pose(studio.db, user_id=ana.id, name="Broken", keypoints_json="{nope")
+        my_poses.create_pose(studio, user_id=ana.id, name="Broken", keypoints_json="{nope")
     with pytest.raises(InvalidInput, match="outside the frame"):
         bad = copy.deepcopy(STANDING)
         bad["body"][4] = [1.4, 0.5, 1]
-        my_poses.create_pose(studio.db, user_id=ana.id, name="Out", keypoints_json=bad)
+        my_poses.create_pose(studio, user_id=ana.id, name="Out", keypoints_json=bad)
     with studio.db.session() as s:
         assert s.exec(select(Pose).where(Pose.owner_id == ana.id)).all() == []
 
@@ -71,18 +71,18 @@ def test_too_few_joints_is_refused_with_the_reason(two):
 def test_bad_fields_are_refused(two):
     studio, ana, _ = two
     with pytest.raises(InvalidInput, match="name"):
-        my_poses.create_pose(studio.db, user_id=ana.id, name="   ", keypoints_json=STANDING)
+        my_poses.create_pose(studio, user_id=ana.id, name="   ", keypoints_json=STANDING)
     with pytest.raises(InvalidInput, match="unknown pose category 'nope'"):
-        my_poses.create_pose(studio.db, user_id=ana.id, name="X", keypoints_json=STANDING, category_slug="nope")
+        my_poses.create_pose(studio, user_id=ana.id, name="X", keypoints_json=STANDING, category_slug="nope")
     with pytest.raises(InvalidInput, match="framing"):
-        my_poses.create_pose(studio.db, user_id=ana.id, name="X", keypoints_json=STANDING, framing="wide")
+        my_poses.create_pose(studio, user_id=ana.id, name="X", keypoints_json=STANDING, framing="wide")
     with pytest.raises(InvalidInput, match="source"):
-        my_poses.create_pose(studio.db, user_id=ana.id, name="X", keypoints_json=STANDING, source="library")
+        my_poses.create_pose(studio, user_id=ana.id, name="X", keypoints_json=STANDING, source="library")
 
 
 def test_only_the_owner_can_change_or_delete(two):
     studio, ana, ben = two
-    pose = my_poses.create_pose(studio.db, user_id=ana.id, name="Wave", keypoints_json=STANDING, tags=["hello"])
+    pose = my_poses.create_pose(studio, user_id=ana.id, name="Wave", keypoints_json=STANDING, tags=["hello"])
     with pytest.raises(NotFound):
         my_poses.update_pose(studio.db, user_id=ben.id, pose_id=pose.id, name="Stolen")
     with pytest.raises(NotFound):
@@ -91,13 +91,13 @@ def test_only_the_owner_can_change_or_delete(two):
         poses.get_pose(studio.db, user_id=ben.id, pose_id=pose.id)
     with pytest.raises(NotFound):
         my_poses.duplicate_from_library(studio.db, user_id=ben.id, pose_id=pose.id)
-    assert my_poses.list_my_poses(studio.db, user_id=ben.id) == []
+    assert poses.list_poses(studio.db, user_id=ben.id, query=PoseQuery(mine_only=True)).items == []
     assert poses.get_pose(studio.db, user_id=ana.id, pose_id=pose.id).name == "Wave"
 
 
 def test_update_changes_given_fields_and_search(two):
     studio, ana, _ = two
-    pose = my_poses.create_pose(studio.db, user_id=ana.id, name="Wave", keypoints_json=STANDING,
+    pose = my_poses.create_pose(studio, user_id=ana.id, name="Wave", keypoints_json=STANDING,
                                 category_slug="t-mine", tags=["hello"])
     moved = copy.deepcopy(STANDING)
     moved["body"][4] = [0.3, 0.1, 1]
@@ -116,7 +116,7 @@ def test_update_changes_given_fields_and_search(two):
 
 def test_delete_removes_pose_and_its_favourites(two):
     studio, ana, _ = two
-    pose = my_poses.create_pose(studio.db, user_id=ana.id, name="Gone", keypoints_json=STANDING)
+    pose = my_poses.create_pose(studio, user_id=ana.id, name="Gone", keypoints_json=STANDING)
     poses.toggle_favourite(studio.db, user_id=ana.id, pose_id=pose.id)
     my_poses.delete_pose(studio.db, user_id=ana.id, pose_id=pose.id)
     with pytest.raises(NotFound):
@@ -143,8 +143,9 @@ def test_library_poses_cannot_be_changed_but_can_be_copied(two):
     assert draft.difficulty == "advanced" and draft.framing == "half_body" and draft.tags == ("hello",)
     mirrored = my_poses.duplicate_from_library(studio.db, user_id=ana.id, pose_id=lib.id, mirrored=True)
     assert mirrored.keypoints_json["body"][2][0] == pytest.approx(1 - STANDING["body"][5][0])
-    saved = my_poses.create_pose(studio.db, user_id=ana.id, name=draft.name, keypoints_json=draft.keypoints_json,
+    saved = my_poses.create_pose(studio, user_id=ana.id, name=draft.name, keypoints_json=draft.keypoints_json,
                                  category_slug=draft.category_slug, tags=draft.tags, framing=draft.framing,
                                  difficulty=draft.difficulty)
     assert saved.owner_id == ana.id and saved.id != lib.id
-    assert my_poses.list_my_poses(studio.db, user_id=ana.id)[0].id == saved.id
+    mine = poses.list_poses(studio.db, user_id=ana.id, query=PoseQuery(mine_only=True, sort="newest"))
+    assert mine.items[0].id == saved.id

@@ -71,16 +71,16 @@ def test_votes_once_per_user_never_your_own(people):
     studio, ana, ben, admin = people
     req = requests_.create_request(studio, user_id=ana.id, name="Handstand", description="")
     with pytest.raises(InvalidInput, match="your own"):
-        requests_.vote(studio.db, user_id=ana.id, request_id=req.id)
-    assert requests_.vote(studio.db, user_id=ben.id, request_id=req.id) == 1
-    assert requests_.vote(studio.db, user_id=ben.id, request_id=req.id) == 1  # a second vote changes nothing
-    assert requests_.vote(studio.db, user_id=admin.id, request_id=req.id) == 2
+        requests_.vote(studio, user_id=ana.id, request_id=req.id)
+    assert requests_.vote(studio, user_id=ben.id, request_id=req.id) == 1
+    assert requests_.vote(studio, user_id=ben.id, request_id=req.id) == 1  # a second vote changes nothing
+    assert requests_.vote(studio, user_id=admin.id, request_id=req.id) == 2
     [seen] = [r for r in requests_.list_open_requests(studio.db, user_id=ben.id) if r.id == req.id]
     assert seen.voted and seen.votes == 2
     assert requests_.unvote(studio.db, user_id=ben.id, request_id=req.id) == 1
     assert requests_.unvote(studio.db, user_id=ben.id, request_id=req.id) == 1
     with pytest.raises(NotFound):
-        requests_.vote(studio.db, user_id=ben.id, request_id=10**9)
+        requests_.vote(studio, user_id=ben.id, request_id=10**9)
 
 
 def test_concurrent_votes_count_once_each(people):
@@ -93,7 +93,7 @@ def test_concurrent_votes_count_once_each(people):
     def go(uid):
         try:
             barrier.wait()
-            requests_.vote(studio.db, user_id=uid, request_id=req.id)
+            requests_.vote(studio, user_id=uid, request_id=req.id)
         except BaseException as exc:  # reported below
             errors.append(exc)
 
@@ -127,7 +127,7 @@ def test_only_admins_answer(people):
     # Answered: off the voting list, closed to votes, invisible to others, still the requester's.
     assert req.id not in [r.id for r in requests_.list_open_requests(studio.db, user_id=ben.id)]
     with pytest.raises(NotFound):
-        requests_.vote(studio.db, user_id=ben.id, request_id=req.id)
+        requests_.vote(studio, user_id=ben.id, request_id=req.id)
     with pytest.raises(InvalidInput, match="already approved"):
         requests_.approve(studio.db, admin_id=admin.id, request_id=req.id)
 

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import threading
+from contextlib import contextmanager
+from datetime import timedelta
 
+import sqlalchemy as sa
 from sqlmodel import select
 
 from studio.db.tables import CreditLedger, User
+from studio.db.types import utcnow
 from studio.services import credits, users
 
 
@@ -42,3 +46,45 @@ def test_returning_user_is_not_granted_again(studio):
     assert first.id == again.id
     assert credits.balance(studio.db, user_id=first.id) == 50
     assert credits.ledger_sum(studio.db, user_id=first.id) == 50
+
+
+@contextmanager
+def writes(db):
+    """The statements that write (or, on SQLite, take the write lock) run inside the block."""
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, *args):
+        if statement.lstrip().upper().startswith(("UPDATE", "INSERT", "DELETE", "BEGIN IMMEDIATE")):
+            seen.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", record)
+
+
+def last_seen(studio, user_id):
+    with studio.db.session() as s:
+        return s.get(User, user_id).last_seen_at
+
+
+def test_a_visit_is_written_at_most_once_a_minute(studio):
+    first = utcnow()
+    ana = users.get_or_create(studio.db, name="ana", now=first)
+    with writes(studio.db) as seen:
+        again = users.get_or_create(studio.db, name="ana", now=first + timedelta(seconds=59))
+    assert seen == [] and again.id == ana.id
+    assert last_seen(studio, ana.id) == first
+    later = first + timedelta(seconds=61)
+    with writes(studio.db) as seen:
+        users.get_or_create(studio.db, name="ana", now=later)
+    assert any(s.lstrip().upper().startswith("UPDATE USERS") for s in seen)
+    assert last_seen(studio, ana.id) == later
+
+
+def test_a_changed_admin_flag_is_written_at_once(studio):
+    first = utcnow()
+    users.get_or_create(studio.db, name="ana", now=first)
+    promoted = users.get_or_create(studio.db, name="ana", is_admin=True, now=first + timedelta(seconds=1))
+    assert promoted.is_admin and users.by_name(studio.db, "ana").is_admin
