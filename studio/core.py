@@ -8,7 +8,7 @@ rendered and to the worker that runs jobs.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from studio.db.engine import Database
 from studio.media import MediaStore
@@ -24,7 +24,6 @@ class Studio:
     db: Database
     media: MediaStore = field(default=None)  # type: ignore[assignment]  # made from settings when not given
     queue: "JobQueue | None" = None
-    extras: dict[str, Any] = field(default_factory=dict)  # TRANSITIONAL (issue 10): the web layer's links and watchers
 
     def __post_init__(self) -> None:
         if self.media is None:

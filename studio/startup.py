@@ -12,6 +12,7 @@ import logging
 import threading
 
 from studio.core import Studio
+from studio.db.catalog import CatalogError
 from studio.db.engine import Database, DatabaseError
 from studio.db.migrate import migration_lock, upgrade_to_head
 from studio.db.seed import seed_all
@@ -39,7 +40,7 @@ def start(settings: Settings | None = None, *, with_queue: bool = True) -> Studi
         settings = settings or get_settings()
         settings.check_data_dir()
         db = prepare_database(settings)
-    except (SettingsError, DatabaseError) as exc:
+    except (SettingsError, DatabaseError, CatalogError) as exc:
         raise StartupError(str(exc)) from None
     studio = Studio(settings=settings, db=db)
     if with_queue:

@@ -117,11 +117,7 @@ def make_studio(tmp_path: Path, url: str, **overrides) -> Studio:
                              **overrides)
     settings.check_data_dir()
     db = prepare_database(settings)
-    studio = Studio(settings=settings, db=db)
-    from studio.context import configure  # TRANSITIONAL (issue 10): until limits take the studio
-
-    configure(studio)
-    return studio
+    return Studio(settings=settings, db=db)
 
 
 def studio_on(tmp_path: Path, url: str) -> Iterator[Studio]:

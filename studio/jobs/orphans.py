@@ -42,6 +42,7 @@ from sqlmodel import select
 
 from studio.core import Studio
 from studio.db.types import utcnow
+from studio.media import write_atomically
 from studio.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -170,9 +171,8 @@ def _files(folder: Path, lifetimes: dict[str, float], now_s: float, min_age_s: f
 
 def _record(settings: Settings, report: dict[str, Any]) -> None:
     target = settings.data_dir / REPORT_NAME
-    tmp = target.with_name(target.name + ".part")
     try:
-        tmp.write_text(json.dumps(report))
-        os.replace(tmp, target)
+        with write_atomically(target) as part:
+            part.write_text(json.dumps(report))
     except OSError:
         log.warning("could not record the orphan sweep in %s", target, exc_info=True)

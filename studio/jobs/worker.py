@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from sqlmodel import select
 
 from studio.core import Studio
+from studio.db.sql import greatest
 from studio.db.tables import Avatar, Generation, GenerationItem
 from studio.db.types import UTCDateTime, utcnow
 from studio.enums import GenerationStatus, ItemStatus
@@ -329,8 +330,7 @@ def _hand_back(studio: Studio, generation_id: int) -> str | None:
         released = session.execute(
             sa.update(Generation).where(Generation.id == generation_id,
                                         Generation.status == GenerationStatus.running.value)
-            .values(status=GenerationStatus.queued.value, attempts=sa.func.greatest(Generation.attempts - 1, 0)
-                    if session.bind.dialect.name != "sqlite" else sa.func.max(Generation.attempts - 1, 0),
+            .values(status=GenerationStatus.queued.value, attempts=greatest(Generation.attempts - 1, 0),
                     heartbeat_at=None, current_step=0, current_total_steps=0)).rowcount
     if released and studio.queue is not None:
         try:

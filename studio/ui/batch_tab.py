@@ -13,12 +13,13 @@ import time
 import anyio
 import gradio as gr
 
-from studio.context import Studio, current
+from pipelines.params import MAX_VARIATIONS, GenerationParams
+from studio.core import Studio
 from studio.services import avatars, credits, generations
 from studio.services import poses as gallery
-from studio.services.exports import EXPORT_FORMATS
-from studio.ui.common import Shared, Viewer, creator_errors, esc, int_arg, new_key, uploaded_file, user_of, viewer_of
-from studio.ui.layout import header_html
+from studio.services.fields import whole_number
+from studio.ui.common import (Page, Shared, Viewer, creator_errors, esc, export_format_choices, new_key,
+                              uploaded_file)
 
 POLL_SECONDS = 0.5
 MAX_WATCH_S = 3 * 3600  # past this a stream ends; the batch goes on and a reload follows it again
@@ -27,81 +28,12 @@ BACKGROUNDS = [("Keep the background", "keep"), ("Solid colour", "colour"), ("My
 
 
 def preset_choices(studio: Studio) -> list[tuple[str, str]]:
+    """The presets as menu choices, each labelled with its price from the catalog."""
     return [(f"{row.label} · {row.credit_cost} credits per image", row.preset)
             for row in credits.catalog(studio.db, kind="pose")]
 
 
-def format_choices() -> list[tuple[str, str]]:
-    return [(f.label, key) for key, f in EXPORT_FORMATS.items()]
-
-
-def _avatar_choices(user_id: int) -> list[tuple[str, int]]:
-    return [(f"{a.name} (#{a.id})", a.id) for a in avatars.list_avatars(current().db, user_id=user_id)
-            if a.image_path]
-
-
-@creator_errors
-def refresh_choices(selected: list[int], request: gr.Request):
-    viewer = viewer_of(request)
-    user = viewer.user
-    choices = _avatar_choices(user.id)
-    poses = gallery.poses_for_batch(current().db, user_id=user.id, pose_ids=selected) if selected else []
-    files = gallery.preview_files(current(), user_id=user.id, pose_ids=[p.id for p in poses])
-    cards = [(viewer.preview(files[p.id]), p.name) for p in poses if p.id in files]
-    if not choices:
-        hint = "Make an avatar first in the **Avatar** tab: the person every pose will show."
-    elif not cards:
-        hint = "Pick poses in the **Pose gallery** tab: click the poses you want, then come back here."
-    else:
-        hint = f"{len(cards)} pose(s) picked. Check the cost below, then press **Generate**."
-    return gr.update(choices=choices, value=choices[0][1] if choices else None), cards, hint
-
-
-def _background(kind: str, colour: str, scene: str, picture: str | None, user_id: int) -> dict | None:
-    if kind == "colour":
-        return {"colour": colour or "#ffffff"}
-    if kind == "picture":
-        if not picture:
-            raise gr.Error("Upload the picture to put behind the person (JPEG, PNG or WebP, at least 256 px).")
-        return {"image": generations.save_backdrop(current(), user_id=user_id,
-                                                   file_path=uploaded_file(picture, "Background picture"))}
-    if kind == "scene":
-        if not (scene or "").strip():
-            raise gr.Error("Describe the scene to put behind the person, e.g. 'a bright studio with plants'.")
-        return {"prompt": scene.strip()}
-    return None
-
-
-@creator_errors
-def estimate_cost(selected: list[int], variations, preset_key: str, background: str, steps, width, height,
-                  request: gr.Request) -> str:
-    user = user_of(request)
-    if not selected:
-        return "Pick poses in the **Pose gallery** tab to see the cost."
-    variations = int_arg(variations, "Variations per pose", 1, 10)
-    # Size and steps change the price (it covers the preset's default), so they are part of the estimate.
-    params = _params("", "", steps, None, None, None, width, height, 0)
-    e = generations.estimate(current().db, user_id=user.id, pose_count=len(selected), variations=variations,
-                             preset_key=preset_key, background=background != "keep", params=params)
-    return f"<div id='batch-cost'>{esc(e.message)}</div>"
-
-
-def estimate_api(pose_count: int, variations: int = 1, preset: str = "", background: bool = False,
-                 params: dict | None = None, request: gr.Request = None) -> dict:
-    """What a batch would cost the signed-in creator, and whether they can afford it; pass the
-    same ``params`` as to /submit (a larger size or more steps cost more)."""
-    user = user_of(request)
-    e = generations.estimate(current().db, user_id=user.id, pose_count=pose_count, variations=variations,
-                             preset_key=preset or current().settings.preset, background=bool(background),
-                             params=params or {})
-    return {"items": e.items, "price_per_item": e.price_per_item, "background_per_item": e.background_per_item,
-            "total": e.total, "balance": e.balance, "uses_quota": e.uses_quota, "quota_left": e.quota_left,
-            "affordable": e.affordable, "work_factor": e.work_factor, "message": e.message}
-
-
 def _params(prompt, negative, steps, guidance, pose_strength, identity_strength, width, height, seed):
-    from pipelines.params import GenerationParams
-
     def opt_int(v):
         return None if v in (None, "", 0) else int(v)
 
@@ -145,96 +77,142 @@ def result_cards(viewer: Viewer, p: generations.BatchProgress) -> list[tuple[str
 HEARTBEAT_POLLS = 4  # with nothing new, still yield every 2 s: that is when Gradio notices a client left
 
 
-async def watch(viewer: Viewer, generation_id: int):
-    """Yield (progress, results, generation id) until the batch ends; the DB is the source.
+class BatchTab:
+    """The Batch tab's handlers, bound to one page."""
 
-    An async generator: waiting costs no thread, so open streams cannot starve the handlers
-    and health checks of other creators; each database read borrows a thread briefly.
-    """
-    from studio.web.watchers import watchers_for
+    def __init__(self, page: Page):
+        self.page = page
+        self.studio = page.studio
 
-    db = current().db
-    watchers = watchers_for(current())
-    ticket = watchers.open(viewer.user.id)
-    read = functools.partial(generations.progress, db, user_id=viewer.user.id, generation_id=generation_id)
-    last, quiet, started = None, 0, time.monotonic()
-    try:
-        while watchers.alive(ticket) and time.monotonic() - started < MAX_WATCH_S:
-            p = await anyio.to_thread.run_sync(read)
-            snapshot = (p.status, p.done, p.failed, p.cancelled, p.step)
-            if snapshot != last:
-                last, quiet = snapshot, 0
-                cards = await anyio.to_thread.run_sync(result_cards, viewer, p)
-                yield progress_html(p), cards, generation_id
-            elif (quiet := quiet + 1) % HEARTBEAT_POLLS == 0:
-                yield gr.skip(), gr.skip(), gr.skip()
-            if p.finished:
-                return
-            await asyncio.sleep(POLL_SECONDS)
-    finally:
-        watchers.close(ticket)
+    def _avatar_choices(self, user_id: int) -> list[tuple[str, int]]:
+        return [(f"{a.name} (#{a.id})", a.id) for a in avatars.list_avatars(self.studio.db, user_id=user_id)
+                if a.image_path]
+
+    @creator_errors
+    def refresh_choices(self, selected: list[int], request: gr.Request):
+        viewer = self.page.viewer(request)
+        user = viewer.user
+        choices = self._avatar_choices(user.id)
+        poses = gallery.poses_for_batch(self.studio.db, user_id=user.id, pose_ids=selected) if selected else []
+        files = gallery.preview_files(self.studio, user_id=user.id, pose_ids=[p.id for p in poses])
+        cards = [(viewer.preview(files[p.id]), p.name) for p in poses if p.id in files]
+        if not choices:
+            hint = "Make an avatar first in the **Avatar** tab: the person every pose will show."
+        elif not cards:
+            hint = "Pick poses in the **Pose gallery** tab: click the poses you want, then come back here."
+        else:
+            hint = f"{len(cards)} pose(s) picked. Check the cost below, then press **Generate**."
+        return gr.update(choices=choices, value=choices[0][1] if choices else None), cards, hint
+
+    def _background(self, kind: str, colour: str, scene: str, picture: str | None, user_id: int) -> dict | None:
+        if kind == "colour":
+            return {"colour": colour or "#ffffff"}
+        if kind == "picture":
+            if not picture:
+                raise gr.Error("Upload the picture to put behind the person (JPEG, PNG or WebP, at least 256 px).")
+            return {"image": generations.save_backdrop(self.studio, user_id=user_id,
+                                                       file_path=uploaded_file(picture, "Background picture"))}
+        if kind == "scene":
+            if not (scene or "").strip():
+                raise gr.Error("Describe the scene to put behind the person, e.g. 'a bright studio with plants'.")
+            return {"prompt": scene.strip()}
+        return None
+
+    @creator_errors
+    def estimate_cost(self, selected: list[int], variations, preset_key: str, background: str, steps, width, height,
+                      request: gr.Request) -> str:
+        user = self.page.user(request)
+        if not selected:
+            return "Pick poses in the **Pose gallery** tab to see the cost."
+        variations = whole_number(variations, "Variations per pose", 1, MAX_VARIATIONS)
+        # Size and steps change the price (it covers the preset's default), so they are part of the estimate.
+        params = _params("", "", steps, None, None, None, width, height, 0)
+        e = generations.estimate(self.studio.db, user_id=user.id, pose_count=len(selected), variations=variations,
+                                 preset_key=preset_key, background=background != "keep", params=params)
+        return f"<div id='batch-cost'>{esc(e.message)}</div>"
+
+    async def watch(self, viewer: Viewer, generation_id: int):
+        """Yield (progress, results, generation id) until the batch ends; the DB is the source.
+
+        An async generator: waiting costs no thread, so open streams cannot starve the handlers
+        and health checks of other creators; each database read borrows a thread briefly.
+        """
+        watchers = self.page.watchers
+        ticket = watchers.open(viewer.user.id)
+        read = functools.partial(generations.progress, self.studio.db, user_id=viewer.user.id,
+                                 generation_id=generation_id)
+        last, quiet, started = None, 0, time.monotonic()
+        try:
+            while watchers.alive(ticket) and time.monotonic() - started < MAX_WATCH_S:
+                p = await anyio.to_thread.run_sync(read)
+                snapshot = (p.status, p.done, p.failed, p.cancelled, p.step)
+                if snapshot != last:
+                    last, quiet = snapshot, 0
+                    cards = await anyio.to_thread.run_sync(result_cards, viewer, p)
+                    yield progress_html(p), cards, generation_id
+                elif (quiet := quiet + 1) % HEARTBEAT_POLLS == 0:
+                    yield gr.skip(), gr.skip(), gr.skip()
+                if p.finished:
+                    return
+                await asyncio.sleep(POLL_SECONDS)
+        finally:
+            watchers.close(ticket)
+
+    def _submit(self, avatar_id, selected, variations, preset_key, background, colour, scene, backdrop, formats,
+                prompt, negative, steps, guidance, pose_strength, identity_strength, width, height, seed, key,
+                request: gr.Request) -> tuple[Viewer, int]:
+        viewer = self.page.viewer(request)
+        user = viewer.user
+        if not avatar_id:
+            raise gr.Error("Choose the avatar to render: make one in the Avatar tab first.")
+        if not selected:
+            raise gr.Error("Pick at least one pose in the Pose gallery tab first.")
+        request_ = generations.SubmitRequest(
+            avatar_id=int(avatar_id), pose_ids=tuple(int(p) for p in selected),
+            variations=whole_number(variations, "Variations per pose", 1, MAX_VARIATIONS), preset_key=preset_key,
+            params=_params(prompt, negative, steps, guidance, pose_strength, identity_strength, width, height, seed),
+            background=self._background(background, colour, scene, backdrop, user.id),
+            export_formats=tuple(formats or ()), submission_key=key)
+        return viewer, generations.submit(self.studio, user_id=user.id, request=request_).id
+
+    @creator_errors
+    async def submit_batch(self, avatar_id, selected, variations, preset_key, background, colour, scene, backdrop,
+                           formats, prompt, negative, steps, guidance, pose_strength, identity_strength, width,
+                           height, seed, key, request: gr.Request):
+        # Parameters spelled out: Gradio maps inputs by position and injects gr.Request by type.
+        viewer, generation_id = await anyio.to_thread.run_sync(functools.partial(
+            self._submit, avatar_id, selected, variations, preset_key, background, colour, scene, backdrop, formats,
+            prompt, negative, steps, guidance, pose_strength, identity_strength, width, height, seed, key, request))
+        async for html_, cards, gid in self.watch(viewer, generation_id):
+            yield html_, cards, gid, gr.skip()
+        yield gr.skip(), gr.skip(), gr.skip(), new_key()
+
+    def _latest_active(self, request: gr.Request) -> tuple[Viewer, int | None]:
+        viewer = self.page.viewer(request)
+        active = generations.latest_active(self.studio.db, user_id=viewer.user.id)
+        return viewer, active.id if active else None
+
+    @creator_errors
+    async def resume_batch(self, request: gr.Request):
+        """After a page reload: show the running batch where it is, and keep streaming it."""
+        viewer, generation_id = await anyio.to_thread.run_sync(self._latest_active, request)
+        if generation_id is None:
+            yield progress_html(None), [], None
+            return
+        async for update in self.watch(viewer, generation_id):
+            yield update
+
+    @creator_errors
+    def cancel_batch(self, generation_id, request: gr.Request) -> str:
+        user = self.page.user(request)
+        if not generation_id:
+            raise gr.Error("There is no batch to cancel.")
+        g = generations.cancel(self.studio, user_id=user.id, generation_id=int(generation_id))
+        return f"Cancelling batch #{g.id}: it stops after the current step; images that did not run are refunded."
 
 
-def _submit(avatar_id, selected, variations, preset_key, background, colour, scene, backdrop, formats, prompt,
-            negative, steps, guidance, pose_strength, identity_strength, width, height, seed, key,
-            request: gr.Request) -> tuple[Viewer, int]:
-    viewer = viewer_of(request)
-    user = viewer.user
-    if not avatar_id:
-        raise gr.Error("Choose the avatar to render: make one in the Avatar tab first.")
-    if not selected:
-        raise gr.Error("Pick at least one pose in the Pose gallery tab first.")
-    request_ = generations.SubmitRequest(
-        avatar_id=int(avatar_id), pose_ids=tuple(int(p) for p in selected),
-        variations=int_arg(variations, "Variations per pose", 1, 10), preset_key=preset_key,
-        params=_params(prompt, negative, steps, guidance, pose_strength, identity_strength, width, height, seed),
-        background=_background(background, colour, scene, backdrop, user.id), export_formats=tuple(formats or ()),
-        submission_key=key)
-    return viewer, generations.submit(current(), user_id=user.id, request=request_).id
-
-
-@creator_errors
-async def submit_batch(avatar_id, selected, variations, preset_key, background, colour, scene, backdrop, formats,
-                       prompt, negative, steps, guidance, pose_strength, identity_strength, width, height, seed, key,
-                       request: gr.Request):
-    # Parameters spelled out: Gradio maps inputs by position and injects gr.Request by type.
-    viewer, generation_id = await anyio.to_thread.run_sync(functools.partial(
-        _submit, avatar_id, selected, variations, preset_key, background, colour, scene, backdrop, formats, prompt,
-        negative, steps, guidance, pose_strength, identity_strength, width, height, seed, key, request))
-    async for html_, cards, gid in watch(viewer, generation_id):
-        yield html_, cards, gid, gr.skip()
-    yield gr.skip(), gr.skip(), gr.skip(), new_key()
-
-
-def _latest_active(request: gr.Request) -> tuple[Viewer, int | None]:
-    viewer = viewer_of(request)
-    active = generations.latest_active(current().db, user_id=viewer.user.id)
-    return viewer, active.id if active else None
-
-
-@creator_errors
-async def resume_batch(request: gr.Request):
-    """After a page reload: show the running batch where it is, and keep streaming it."""
-    viewer, generation_id = await anyio.to_thread.run_sync(_latest_active, request)
-    if generation_id is None:
-        yield progress_html(None), [], None
-        return
-    async for update in watch(viewer, generation_id):
-        yield update
-
-
-@creator_errors
-def cancel_batch(generation_id, request: gr.Request) -> str:
-    user = user_of(request)
-    if not generation_id:
-        raise gr.Error("There is no batch to cancel.")
-    g = generations.cancel(current(), user_id=user.id, generation_id=int(generation_id))
-    return f"Cancelling batch #{g.id}: it stops after the current step; images that did not run are refunded."
-
-
-
-
-def render(studio: Studio, shared: Shared) -> None:
+def render(page: Page, shared: Shared) -> None:
+    studio, handlers = page.studio, BatchTab(page)
     presets = preset_choices(studio)
     default_preset = studio.settings.preset if any(v == studio.settings.preset for _, v in presets) else presets[0][1]
     with gr.Tab("Batch", id="batch") as tab:
@@ -247,7 +225,7 @@ def render(studio: Studio, shared: Shared) -> None:
                 picked = gr.Gallery(label="Picked poses", columns=6, height=180, allow_preview=False,
                                     elem_id="batch-poses", interactive=False)
                 with gr.Row():
-                    variations = gr.Slider(1, 10, value=1, step=1, label="Variations per pose")
+                    variations = gr.Slider(1, MAX_VARIATIONS, value=1, step=1, label="Variations per pose")
                     preset = gr.Radio(label="Quality", choices=presets, value=default_preset, elem_id="batch-preset")
                 with gr.Row():
                     background = gr.Radio(label="Background", choices=BACKGROUNDS, value="keep")
@@ -255,7 +233,7 @@ def render(studio: Studio, shared: Shared) -> None:
                     scene = gr.Textbox(label="Scene", placeholder="a bright studio with plants", visible=False)
                 backdrop = gr.File(label="Background picture (JPEG, PNG or WebP, at least 256 px)",
                                    file_types=["image"], type="filepath", height=100, visible=False)
-                formats = gr.CheckboxGroup(label="Export sizes", choices=format_choices(),
+                formats = gr.CheckboxGroup(label="Export sizes", choices=export_format_choices(),
                                            value=["instagram_feed"], elem_id="batch-formats")
                 with gr.Accordion("Advanced", open=False):
                     prompt = gr.Textbox(label="Extra prompt", placeholder="e.g. soft daylight, linen shirt")
@@ -282,19 +260,19 @@ def render(studio: Studio, shared: Shared) -> None:
 
     cost_inputs = [shared.selected_poses, variations, preset, background, steps, width, height]
     shared.on_load.append(lambda demo: demo.load(new_key, None, key, api_visibility="private"))
-    tab.select(refresh_choices, shared.selected_poses, [avatar, picked, hint], api_visibility="private").then(
-        estimate_cost, cost_inputs, cost, api_visibility="private")
-    for control in (variations, preset, background, steps, width, height):
-        control.change(estimate_cost, cost_inputs, cost, api_visibility="private")
+    tab.select(handlers.refresh_choices, shared.selected_poses, [avatar, picked, hint],
+               api_visibility="private").then(handlers.estimate_cost, cost_inputs, cost, api_visibility="private")
+    gr.on([control.change for control in (variations, preset, background, steps, width, height)],
+          handlers.estimate_cost, cost_inputs, cost, api_visibility="private")
     background.change(lambda b: (gr.update(visible=b == "colour"), gr.update(visible=b == "scene"),
                                  gr.update(visible=b == "picture")),
                       background, [colour, scene, backdrop], api_visibility="private")
-    submit.click(submit_batch,
+    submit.click(handlers.submit_batch,
                  [avatar, shared.selected_poses, variations, preset, background, colour, scene, backdrop, formats, prompt,
                   negative, steps, guidance, pose_strength, identity_strength, width, height, seed, key],
                  [progress, results, generation_id, key], api_visibility="private", concurrency_limit=None).then(
-        header_html, None, shared.user_box, api_visibility="private")
-    cancel.click(cancel_batch, generation_id, cancel_note, api_visibility="private").then(
-        header_html, None, shared.user_box, api_visibility="private")
-    shared.on_load.append(lambda demo: demo.load(resume_batch, None, [progress, results, generation_id],
+        page.header, None, shared.user_box, api_visibility="private")
+    cancel.click(handlers.cancel_batch, generation_id, cancel_note, api_visibility="private").then(
+        page.header, None, shared.user_box, api_visibility="private")
+    shared.on_load.append(lambda demo: demo.load(handlers.resume_batch, None, [progress, results, generation_id],
                                                  api_visibility="private", concurrency_limit=None))

@@ -1,4 +1,4 @@
-"""Small pieces every tab uses: the current user, errors in the creator's words, media URLs."""
+"""Small pieces every tab uses: the page (studio, user, links), errors in the creator's words, media URLs."""
 
 from __future__ import annotations
 
@@ -15,13 +15,16 @@ from typing import Any, Callable
 import gradio as gr
 from gradio.utils import get_upload_folder
 
-from studio.context import current
+from studio.core import Studio
 from studio.db.tables import User
 from studio.media import MediaStore
+from studio.services import credits
 from studio.services.errors import StudioError
+from studio.services.exports import EXPORT_FORMATS
 from studio.uploads import read_photo
 from studio.ui.identity import current_user
-from studio.web.links import links_for
+from studio.web.links import MediaLinks
+from studio.web.watchers import Watchers
 
 log = logging.getLogger(__name__)
 
@@ -36,8 +39,41 @@ class Shared:
     on_load: list[Callable[[gr.Blocks], None]] = field(default_factory=list)
 
 
-def user_of(request: gr.Request | None) -> User:
-    return current_user(request)
+@dataclass(frozen=True, eq=False)  # eq=False: hashed by identity, as Gradio keeps bound handlers
+class Page:
+    """One built page: the studio its handlers serve, and the web layer's link signer and
+    live-stream ledger (the same objects the media route and /healthz use).
+
+    Tabs receive it in ``render`` and bind their handlers to it; nothing reaches the
+    studio through a module global.
+    """
+
+    studio: Studio
+    links: MediaLinks
+    watchers: Watchers
+
+    def user(self, request: gr.Request | None, profile: gr.OAuthProfile | None = None) -> User:
+        """Who is asking: always from the request, never from a value the client sent."""
+        return current_user(self.studio, request, profile)
+
+    def viewer(self, request: gr.Request) -> "Viewer":
+        """The signed-in creator with everything needed to make their file links."""
+        return Viewer(user=self.user(request), root=public_root(request), links=self.links,
+                      media_store=self.studio.media, previews_dir=Path(self.studio.settings.previews_dir))
+
+    def header(self, request: gr.Request, profile: gr.OAuthProfile | None = None) -> str:
+        """The header's user and balance; an event handler (``.then(page.header, None, shared.user_box)``)."""
+        return header_html(self.studio, request, profile)
+
+
+def header_html(studio: Studio, request: gr.Request, profile: gr.OAuthProfile | None = None) -> str:
+    try:
+        user = current_user(studio, request, profile)
+        balance = credits.balance(studio.db, user_id=user.id)
+    except (StudioError, gr.Error) as exc:
+        return f"<div class='studio-user'>{html.escape(str(exc))}</div>"
+    return (f"<div class='studio-user' id='studio-user'>Signed in as <b>{html.escape(user.display_name)}</b>"
+            f" · <span id='studio-balance'>{balance}</span> credits</div>")
 
 
 def creator_errors(fn: Callable) -> Callable:
@@ -83,10 +119,6 @@ def creator_errors(fn: Callable) -> Callable:
     return wrapper
 
 
-def media() -> MediaStore:
-    return MediaStore(current().settings.media_dir)
-
-
 def public_root(request: gr.Request) -> str:
     """The page's own address (``https://host``), as the browser sees it behind a proxy.
 
@@ -109,23 +141,21 @@ class Viewer:
 
     user: User
     root: str
+    links: MediaLinks
+    media_store: MediaStore
+    previews_dir: Path
 
     def media(self, relative: str | None, filename: str | None = None) -> str | None:
         """A link to one of the creator's stored files, or None when there is none."""
-        if not relative or not media().absolute(relative).exists():
+        if not relative or not self.media_store.absolute(relative).exists():
             return None
-        return self.root + links_for(current()).path(user_id=self.user.id, kind="media", relative=relative,
-                                                     filename=filename)
+        return self.root + self.links.path(user_id=self.user.id, kind="media", relative=relative,
+                                           filename=filename)
 
     def preview(self, path: Path) -> str:
         """A link to a rendered pose preview (a file under the previews folder)."""
-        relative = Path(path).resolve().relative_to(current().settings.previews_dir.resolve())
-        return self.root + links_for(current()).path(user_id=self.user.id, kind="preview",
-                                                     relative=relative.as_posix())
-
-
-def viewer_of(request: gr.Request) -> Viewer:
-    return Viewer(user=user_of(request), root=public_root(request))
+        relative = Path(path).resolve().relative_to(self.previews_dir.resolve())
+        return self.root + self.links.path(user_id=self.user.id, kind="preview", relative=relative.as_posix())
 
 
 def uploaded_file(value: Any, field: str) -> str:
@@ -169,15 +199,9 @@ def esc(value: Any) -> str:
     return html.escape(str(value))
 
 
-def int_arg(value: Any, name: str, low: int, high: int) -> int:
-    """Server-side validation of a number a client sent (any client can send anything)."""
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        raise gr.Error(f"{name} must be a whole number between {low} and {high}") from None
-    if not low <= number <= high or number != float(value):
-        raise gr.Error(f"{name} must be a whole number between {low} and {high}; got {value}")
-    return number
+def export_format_choices() -> list[tuple[str, str]]:
+    """The export sizes as (label, key) menu choices, one per row of ``EXPORT_FORMATS``."""
+    return [(f.label, key) for key, f in EXPORT_FORMATS.items()]
 
 
 def new_key() -> str:

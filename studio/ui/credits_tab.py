@@ -4,26 +4,11 @@ from __future__ import annotations
 
 import gradio as gr
 
-from studio.context import Studio, current
-from studio.db.tables import CreditAccount
 from studio.services import credits
-from studio.ui.common import Shared, creator_errors, user_of
+from studio.ui.api import balance_summary
+from studio.ui.common import Page, Shared, creator_errors
 
 LEDGER_COLUMNS = ["When (UTC)", "Kind", "Credits", "Balance after", "Reason", "Reference"]
-
-
-def balance_summary(request: gr.Request) -> dict:
-    """The balance and quota of the signed-in user (also the API's /balance)."""
-    user = user_of(request)
-    db = current().db
-    with db.session() as session:
-        account = session.get(CreditAccount, user.id)
-        unlimited = credits.unlimited_active(account)
-        left = credits.quota_left(account) if unlimited else None
-        return {"user": user.name, "balance": account.balance, "unlimited": unlimited,
-                "daily_quota": account.daily_quota if unlimited else None, "quota_left": left,
-                "unlimited_expires_at": account.unlimited_expires_at.isoformat()
-                if unlimited and account.unlimited_expires_at else None}
 
 
 def _summary_markdown(summary: dict) -> str:
@@ -34,21 +19,27 @@ def _summary_markdown(summary: dict) -> str:
     return text
 
 
-@creator_errors
-def show_credits(request: gr.Request):
-    summary = balance_summary(request)
-    user = user_of(request)
-    rows = [[e.created_at.strftime("%Y-%m-%d %H:%M"), e.kind, f"{e.amount:+d}", e.balance_after, e.reason,
-             e.reference] for e in credits.ledger(current().db, user_id=user.id, limit=200)]
-    return _summary_markdown(summary), rows
+class CreditsTab:
+    """The Credits tab's handlers, bound to one page."""
+
+    def __init__(self, page: Page):
+        self.page = page
+
+    @creator_errors
+    def show(self, request: gr.Request):
+        user = self.page.user(request)
+        summary = balance_summary(self.page.studio, user)
+        rows = [[e.created_at.strftime("%Y-%m-%d %H:%M"), e.kind, f"{e.amount:+d}", e.balance_after, e.reason,
+                 e.reference] for e in credits.ledger(self.page.studio.db, user_id=user.id, limit=200)]
+        return _summary_markdown(summary), rows
 
 
-def render(studio: Studio, shared: Shared) -> None:
+def render(page: Page, shared: Shared) -> None:
+    handlers = CreditsTab(page)
     with gr.Tab("Credits", id="credits") as tab:
         gr.Markdown("Every change to your credits is listed here: what it was for and what it refers to. "
                     "Failed or cancelled images are refunded automatically.")
         summary = gr.Markdown(elem_id="credits-summary")
         refresh = gr.Button("Refresh", size="sm")
         ledger = gr.Dataframe(headers=LEDGER_COLUMNS, interactive=False, wrap=True, elem_id="credits-ledger")
-        refresh.click(show_credits, None, [summary, ledger], api_visibility="private")
-        tab.select(show_credits, None, [summary, ledger], api_visibility="private")
+        gr.on([refresh.click, tab.select], handlers.show, None, [summary, ledger], api_visibility="private")

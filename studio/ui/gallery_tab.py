@@ -7,51 +7,59 @@ from __future__ import annotations
 
 import gradio as gr
 
-from studio.context import Studio, current
+from studio.db.engine import Database
+from studio.enums import Difficulty, Framing, Gender
 from studio.services import my_poses, pose_requests
 from studio.services import poses as gallery
+from studio.ui.common import Page, Shared, Viewer, creator_errors, esc, uploaded_file
 from studio.ui.pose_editor import PoseEditor, pose_json
-from studio.ui.common import Shared, Viewer, creator_errors, esc, uploaded_file, user_of, viewer_of
 
-ANY = "any"
+ANY = "any"  # every menu's "no filter"
+DEFAULT_SORT = gallery.PoseQuery().sort
+# The creator's words for the values the service filters and sorts by; a value not named
+# here reads as itself in sentence case ("full_body": "Full body").
+WORDS = {Framing.three_quarter.value: "Three-quarter", Gender.female.value: "Women", Gender.male.value: "Men"}
+
+
+def _words(value: str) -> str:
+    return WORDS.get(value, value.replace("_", " ").capitalize())
+
+
+def _menu(anything: str, values) -> list[tuple[str, str]]:
+    """A filter's choices: no filter, then every value the service accepts for it."""
+    return [(anything, ANY), *[(_words(v.value), v.value) for v in values]]
+
+
 FILTERS = {
-    "difficulty": [("Any difficulty", ANY), ("Beginner", "beginner"), ("Intermediate", "intermediate"),
-                   ("Advanced", "advanced")],
-    "gender": [("Anyone", ANY), ("Unisex", "unisex"), ("Women", "female"), ("Men", "male")],
-    "framing": [("Any framing", ANY), ("Full body", "full_body"), ("Three-quarter", "three_quarter"),
-                ("Half body", "half_body"), ("Headshot", "headshot")],
+    "difficulty": _menu("Any difficulty", Difficulty),
+    "gender": _menu("Anyone", Gender),
+    "framing": _menu("Any framing", Framing),
 }
-SORTS = [("Popular", "popular"), ("Newest", "newest"), ("Name", "name")]
-PER_PAGE = 48
+SORTS = [(_words(sort), sort) for sort in gallery.SORTS]
 
 
-def category_choices(user_id: int | None = None) -> list[tuple[str, str]]:
+def category_choices(db: Database, user_id: int | None = None) -> list[tuple[str, str]]:
     choices = [("All poses", ANY)]
-    for parent in gallery.categories(current().db, user_id=user_id):
+    for parent in gallery.categories(db, user_id=user_id):
         choices.append((f"{parent.name} ({parent.count})", parent.slug))
         choices += [(f"   · {child.name} ({child.count})", child.slug) for child in parent.children]
     return choices
 
 
-def _query(category, difficulty, gender, framing, featured, favourites, mine, search, sort, page) -> gallery.PoseQuery:
-    def opt(value):
-        return None if value in (None, "", ANY) else value
+def _chosen(value) -> str | None:
+    """A menu's value for the service: None where the creator chose no filter."""
+    return None if value in (None, "", ANY) else value
 
+
+def _query(category, difficulty, gender, framing, featured, favourites, mine, search, sort, page) -> gallery.PoseQuery:
     try:
         page = max(1, int(page or 1))
     except (TypeError, ValueError):
         page = 1
-    return gallery.PoseQuery(category=opt(category), difficulty=opt(difficulty), gender=opt(gender),
-                             framing=opt(framing), featured=bool(featured), favourites_only=bool(favourites),
-                             mine_only=bool(mine), search=search or "", sort=sort or "popular", page=page,
-                             per_page=PER_PAGE)
-
-
-def _page_cards(viewer: Viewer, page: gallery.PosePage) -> list[dict]:
-    """The grid's cards as the server made them (kept in State, never read back from the client)."""
-    files = gallery.preview_files(current(), user_id=viewer.user.id, pose_ids=[c.id for c in page.items])
-    return [{"id": c.id, "link": viewer.preview(files[c.id]), "name": c.name, "favourite": c.is_favourite}
-            for c in page.items if c.id in files]
+    return gallery.PoseQuery(category=_chosen(category), difficulty=_chosen(difficulty),
+                             gender=_chosen(gender), framing=_chosen(framing), featured=bool(featured),
+                             favourites_only=bool(favourites), mine_only=bool(mine), search=search or "",
+                             sort=sort or DEFAULT_SORT, page=page)
 
 
 def _grid(cards: list[dict], selected: list[int]) -> list[tuple[str, str]]:
@@ -77,136 +85,130 @@ def _empty_text(query: gallery.PoseQuery) -> str:
     return "No pose matches these filters. Clear a filter or two."
 
 
-@creator_errors
-def browse(category, difficulty, gender, framing, featured, favourites, mine, search, sort, page, selected,
-           request: gr.Request):
-    viewer = viewer_of(request)
-    user = viewer.user
-    query = _query(category, difficulty, gender, framing, featured, favourites, mine, search, sort, page)
-    result = gallery.list_poses(current().db, user_id=user.id, query=query)
-    if result.pages and query.page > result.pages:  # a filter shrank the list under the creator's page
-        query = _query(category, difficulty, gender, framing, featured, favourites, mine, search, sort, 1)
-        result = gallery.list_poses(current().db, user_id=user.id, query=query)
-    info = (f"{result.total} poses · page {result.page} of {max(result.pages, 1)}" if result.total
-            else _empty_text(query))
-    cards = _page_cards(viewer, result)
-    return _grid(cards, selected), cards, [c["id"] for c in cards], result.page, info
-
-
-def list_poses_api(category: str = "", search: str = "", page: int = 1, request: gr.Request = None) -> dict:
-    """List poses the signed-in creator can use (library and their own)."""
-    user = user_of(request)
-    query = _query(category or ANY, ANY, ANY, ANY, False, False, False, search, "popular", page)
-    result = gallery.list_poses(current().db, user_id=user.id, query=query)
-    return {"total": result.total, "page": result.page, "pages": result.pages,
-            "poses": [{"id": c.id, "slug": c.slug, "name": c.name, "category": c.category, "framing": c.framing,
-                       "difficulty": c.difficulty, "tags": list(c.tags), "is_mine": c.is_mine} for c in result.items]}
-
-
-@creator_errors
-def toggle_pick(page_ids: list[int], selected: list[int], request: gr.Request, evt: gr.SelectData):
-    user = user_of(request)
-    if evt.index is None or not page_ids or not 0 <= int(evt.index) < len(page_ids):
-        return gr.skip(), gr.skip(), gr.skip(), gr.skip()
-    pose_id = page_ids[int(evt.index)]
-    pose = gallery.get_pose(current().db, user_id=user.id, pose_id=pose_id)  # also checks it is visible
-    selected = list(selected or [])
-    if pose_id in selected:
-        selected.remove(pose_id)
-    else:
-        selected.append(pose_id)
-    details = (f"**{esc(pose.name)}** · {esc(pose.framing.replace('_', ' '))} · {esc(pose.difficulty)}"
-               f"\n\n{esc(pose.description)}\n\nTags: {esc(', '.join(pose.tags))}")
-    return selected, _selection_text(selected), pose_id, details
-
-
 def recaption(cards: list[dict], selected: list[int]):
     """Update ✓ marks on the current grid without querying again (from the server's own cards)."""
     return _grid(cards, selected)
-
-
-@creator_errors
-def toggle_favourite(pose_id, request: gr.Request) -> str:
-    user = user_of(request)
-    if not pose_id:
-        raise gr.Error("Click a pose first, then mark it as a favourite.")
-    now = gallery.toggle_favourite(current().db, user_id=user.id, pose_id=int(pose_id))
-    return "★ Added to your favourites." if now else "Removed from your favourites."
 
 
 def clear_selection():
     return [], _selection_text([])
 
 
-# pose editor -----------------------------------------------------------------------------
+class GalleryTab:
+    """The tab's handlers, bound to one page. The grid's cards (id, link, name, favourite) are
+    kept in a gr.State as the server made them: a click is read by index, and the ✓/★ marks
+    are drawn from them, never read back from the client."""
 
-@creator_errors
-def edit_copy(pose_id, request: gr.Request):
-    """Start the editor from the pose the creator clicked last (library or their own)."""
-    user = user_of(request)
-    if not pose_id:
-        raise gr.Error("Click a pose in the grid first, then press 'Edit a copy'.")
-    draft = my_poses.duplicate_from_library(current().db, user_id=user.id, pose_id=int(pose_id))
-    return pose_json(draft.keypoints_json), f"{draft.name} (my version)", draft.category_slug or ANY, \
-        "Drag the joints, then save it as your pose."
+    def __init__(self, page: Page):
+        self.page = page
+        self.db = page.studio.db
+
+    def _page_cards(self, viewer: Viewer, page: gallery.PosePage) -> list[dict]:
+        files = gallery.preview_files(self.page.studio, user_id=viewer.user.id, pose_ids=[c.id for c in page.items])
+        return [{"id": c.id, "link": viewer.preview(files[c.id]), "name": c.name, "favourite": c.is_favourite}
+                for c in page.items if c.id in files]
+
+    @creator_errors
+    def browse(self, category, difficulty, gender, framing, featured, favourites, mine, search, sort, page, selected,
+               request: gr.Request):
+        viewer = self.page.viewer(request)
+        query = _query(category, difficulty, gender, framing, featured, favourites, mine, search, sort, page)
+        result = gallery.list_poses(self.db, user_id=viewer.user.id, query=query)
+        if result.pages and query.page > result.pages:  # a filter shrank the list under the creator's page
+            query = _query(category, difficulty, gender, framing, featured, favourites, mine, search, sort, 1)
+            result = gallery.list_poses(self.db, user_id=viewer.user.id, query=query)
+        info = (f"{result.total} poses · page {result.page} of {max(result.pages, 1)}" if result.total
+                else _empty_text(query))
+        cards = self._page_cards(viewer, result)
+        return _grid(cards, selected), cards, result.page, info
+
+    @creator_errors
+    def toggle_pick(self, cards: list[dict], selected: list[int], request: gr.Request, evt: gr.SelectData):
+        if evt.index is None or not cards or not 0 <= int(evt.index) < len(cards):
+            return gr.skip()  # skips every output
+        pose_id = cards[int(evt.index)]["id"]
+        pose = gallery.get_pose(self.db, user_id=self.page.user(request).id, pose_id=pose_id)  # checks it is visible
+        selected = list(selected or [])
+        if pose_id in selected:
+            selected.remove(pose_id)
+        else:
+            selected.append(pose_id)
+        details = (f"**{esc(pose.name)}** · {esc(pose.framing.replace('_', ' '))} · {esc(pose.difficulty)}"
+                   f"\n\n{esc(pose.description)}\n\nTags: {esc(', '.join(pose.tags))}")
+        return selected, _selection_text(selected), pose_id, details
+
+    @creator_errors
+    def toggle_favourite(self, pose_id, request: gr.Request) -> str:
+        user = self.page.user(request)
+        if not pose_id:
+            raise gr.Error("Click a pose first, then mark it as a favourite.")
+        now = gallery.toggle_favourite(self.db, user_id=user.id, pose_id=int(pose_id))
+        return "★ Added to your favourites." if now else "Removed from your favourites."
+
+    # pose editor -------------------------------------------------------------------------
+
+    @creator_errors
+    def edit_copy(self, pose_id, request: gr.Request):
+        """Start the editor from the pose the creator clicked last (library or their own)."""
+        user = self.page.user(request)
+        if not pose_id:
+            raise gr.Error("Click a pose in the grid first, then press 'Edit a copy'.")
+        draft = my_poses.duplicate_from_library(self.db, user_id=user.id, pose_id=int(pose_id))
+        return pose_json(draft.keypoints_json), f"{draft.name} (my version)", draft.category_slug or ANY, \
+            "Drag the joints, then save it as your pose."
+
+    @creator_errors
+    def save_my_pose(self, pose: dict, name: str, category: str, request: gr.Request):
+        user = self.page.user(request)
+        if not (name or "").strip():
+            raise gr.Error("Give your pose a name, e.g. 'Holding the tote bag high'.")
+        saved = my_poses.create_pose(self.page.studio, user_id=user.id, name=name, keypoints_json=pose,
+                                     category_slug=_chosen(category))
+        return (f"Saved **{esc(saved.name)}** to your poses (only you can see it). "
+                "Tick *My poses only* to find it.")
+
+    # pose requests -----------------------------------------------------------------------
+
+    def _requests_tables(self, user_id: int):
+        mine = [[r.id, r.name, r.status, r.votes, r.admin_note]
+                for r in pose_requests.list_my_requests(self.db, user_id=user_id)]
+        open_ = [[r.id, r.name, r.description, r.votes, "yes" if r.voted else ""]
+                 for r in pose_requests.list_open_requests(self.db, user_id=user_id) if not r.is_mine]
+        return mine, open_
+
+    @creator_errors
+    def show_requests(self, request: gr.Request):
+        return self._requests_tables(self.page.user(request).id)
+
+    @creator_errors
+    def send_request(self, name, description, category, reference, request: gr.Request):
+        user = self.page.user(request)
+        pose_requests.create_request(self.page.studio, user_id=user.id, name=name, description=description,
+                                     category_slug=_chosen(category),
+                                     reference_image_path=uploaded_file(reference, "Reference picture")
+                                     if reference else None)
+        mine, open_ = self._requests_tables(user.id)
+        return mine, open_, "Thanks! Your request is listed below; others can vote for it.", "", "", None
+
+    @creator_errors
+    def vote_request(self, request_id, request: gr.Request):
+        user = self.page.user(request)
+        if not request_id:
+            raise gr.Error("Type the number of the request you want to vote for.")
+        votes = pose_requests.vote(self.page.studio, user_id=user.id, request_id=int(request_id))
+        mine, open_ = self._requests_tables(user.id)
+        return mine, open_, f"Voted: that request now has {votes} vote(s)."
 
 
-@creator_errors
-def save_my_pose(pose: dict, name: str, category: str, request: gr.Request):
-    user = user_of(request)
-    if not (name or "").strip():
-        raise gr.Error("Give your pose a name, e.g. 'Holding the tote bag high'.")
-    saved = my_poses.create_pose(current().db, user_id=user.id, name=name, keypoints_json=pose,
-                                 category_slug=None if category in (None, "", ANY) else category)
-    return (f"Saved **{esc(saved.name)}** to your poses (only you can see it). "
-            "Tick *My poses only* to find it.")
-
-
-# pose requests ---------------------------------------------------------------------------
-
-def _requests_tables(user_id: int):
-    db = current().db
-    mine = [[r.id, r.name, r.status, r.votes, r.admin_note] for r in pose_requests.list_my_requests(db, user_id=user_id)]
-    open_ = [[r.id, r.name, r.description, r.votes, "yes" if r.voted else ""]
-             for r in pose_requests.list_open_requests(db, user_id=user_id) if not r.is_mine]
-    return mine, open_
-
-
-@creator_errors
-def show_requests(request: gr.Request):
-    return _requests_tables(user_of(request).id)
-
-
-@creator_errors
-def send_request(name, description, category, reference, request: gr.Request):
-    user = user_of(request)
-    pose_requests.create_request(current(), user_id=user.id, name=name, description=description,
-                                 category_slug=None if category in (None, "", ANY) else category,
-                                 reference_image_path=uploaded_file(reference, "Reference picture")
-                                 if reference else None)
-    mine, open_ = _requests_tables(user.id)
-    return mine, open_, "Thanks! Your request is listed below; others can vote for it.", "", "", None
-
-
-@creator_errors
-def vote_request(request_id, request: gr.Request):
-    user = user_of(request)
-    if not request_id:
-        raise gr.Error("Type the number of the request you want to vote for.")
-    votes = pose_requests.vote(current().db, user_id=user.id, request_id=int(request_id))
-    mine, open_ = _requests_tables(user.id)
-    return mine, open_, f"Voted: that request now has {votes} vote(s)."
-
-
-def render(studio: Studio, shared: Shared) -> None:
+def render(page: Page, shared: Shared) -> None:
+    handlers = GalleryTab(page)
+    categories = category_choices(page.studio.db)
     with gr.Tab("Pose gallery", id="gallery") as tab:
-        page_ids = gr.State([])
         page_cards = gr.State([])
         focused = gr.State(None)
         with gr.Row():
             with gr.Column(scale=1, min_width=220):
-                category = gr.Dropdown(label="Category", choices=category_choices(), value=ANY,
-                                       elem_id="gallery-category")
+                category = gr.Dropdown(label="Category", choices=categories, value=ANY, elem_id="gallery-category")
                 difficulty = gr.Dropdown(label="Difficulty", choices=FILTERS["difficulty"], value=ANY)
                 gender = gr.Dropdown(label="Suits", choices=FILTERS["gender"], value=ANY)
                 framing = gr.Dropdown(label="Framing", choices=FILTERS["framing"], value=ANY)
@@ -217,13 +219,13 @@ def render(studio: Studio, shared: Shared) -> None:
                 with gr.Row(equal_height=True):
                     search = gr.Textbox(label="Search", placeholder="e.g. arms crossed, yoga, product",
                                         scale=4, elem_id="gallery-search")
-                    sort = gr.Radio(label="Sort", choices=SORTS, value="popular", scale=2)
+                    sort = gr.Radio(label="Sort", choices=SORTS, value=DEFAULT_SORT, scale=2)
                 selection = gr.Markdown(_selection_text([]), elem_id="gallery-selection")
                 grid = gr.Gallery(label="Poses: click to pick", columns=6, height=620, allow_preview=False,
                                   object_fit="contain", elem_id="gallery-grid", buttons=[], interactive=False)
                 with gr.Row():
                     prev_page = gr.Button("← Previous", size="sm")
-                    page = gr.Number(value=1, precision=0, minimum=1, label="Page", scale=0, min_width=90)
+                    page_number = gr.Number(value=1, precision=0, minimum=1, label="Page", scale=0, min_width=90)
                     info = gr.Markdown(elem_id="gallery-info")
                     next_page = gr.Button("Next →", size="sm")
                     clear = gr.Button("Clear selection", size="sm")
@@ -239,13 +241,13 @@ def render(studio: Studio, shared: Shared) -> None:
             editor = PoseEditor.render(elem_id="gallery-pose-editor")
             with gr.Row():
                 e_name = gr.Textbox(label="Name of your pose", elem_id="editor-name")
-                e_category = gr.Dropdown(label="Category", choices=category_choices(), value=ANY)
+                e_category = gr.Dropdown(label="Category", choices=categories, value=ANY)
                 e_save = gr.Button("Save as my pose", variant="primary", elem_id="editor-save")
             e_note = gr.Markdown(elem_id="editor-note")
         with gr.Accordion("Request a pose the library lacks", open=False):
             with gr.Row():
                 r_name = gr.Textbox(label="Pose name", placeholder="e.g. Holding a shopping bag over the shoulder")
-                r_category = gr.Dropdown(label="Category", choices=category_choices(), value=ANY)
+                r_category = gr.Dropdown(label="Category", choices=categories, value=ANY)
             r_description = gr.Textbox(label="Describe the pose", lines=2)
             r_reference = gr.File(label="Reference picture (optional; JPEG, PNG or WebP)", file_types=["image"],
                                   type="filepath", height=100)
@@ -259,39 +261,30 @@ def render(studio: Studio, shared: Shared) -> None:
                 r_vote_id = gr.Number(label="Request #", precision=0, minimum=1)
                 r_vote = gr.Button("Vote", size="sm")
 
-    filters = [category, difficulty, gender, framing, featured, favourites, mine, search, sort]
-    browse_outputs = [grid, page_cards, page_ids, page, info]
-
-    def first_page(*values):
-        return 1
-
+    # Every listing reads the same inputs and redraws the same outputs.
+    browse = dict(fn=handlers.browse, inputs=[category, difficulty, gender, framing, featured, favourites, mine,
+                                              search, sort, page_number, shared.selected_poses],
+                  outputs=[grid, page_cards, page_number, info], api_visibility="private")
     # Any filter change starts from page 1; typing in search waits for Enter or a pause.
-    for control in (category, difficulty, gender, framing, featured, favourites, mine, sort):
-        control.change(first_page, None, page, api_visibility="private").then(
-            browse, [*filters, page, shared.selected_poses], browse_outputs, api_visibility="private")
-    search.submit(first_page, None, page, api_visibility="private").then(
-        browse, [*filters, page, shared.selected_poses], browse_outputs, api_visibility="private")
-    prev_page.click(lambda p: max(1, int(p or 1) - 1), page, page, api_visibility="private").then(
-        browse, [*filters, page, shared.selected_poses], browse_outputs, api_visibility="private")
-    next_page.click(lambda p: int(p or 1) + 1, page, page, api_visibility="private").then(
-        browse, [*filters, page, shared.selected_poses], browse_outputs, api_visibility="private")
-    page.submit(browse, [*filters, page, shared.selected_poses], browse_outputs, api_visibility="private")
-    tab.select(browse, [*filters, page, shared.selected_poses], browse_outputs, api_visibility="private")
-    shared.on_load.append(lambda demo: demo.load(
-        browse, [*filters, page, shared.selected_poses], browse_outputs, api_visibility="private"))
+    filter_changes = [control.change for control in (category, difficulty, gender, framing, featured, favourites,
+                                                     mine, sort)]
+    gr.on([*filter_changes, search.submit], lambda: 1, None, page_number, api_visibility="private").then(**browse)
+    prev_page.click(lambda p: max(1, int(p or 1) - 1), page_number, page_number,
+                    api_visibility="private").then(**browse)
+    next_page.click(lambda p: int(p or 1) + 1, page_number, page_number, api_visibility="private").then(**browse)
+    favourite.click(handlers.toggle_favourite, focused, favourite_note, api_visibility="private").then(**browse)
+    shared.on_load.append(lambda demo: gr.on([page_number.submit, tab.select, demo.load], **browse))
 
-    grid.select(toggle_pick, [page_ids, shared.selected_poses],
+    grid.select(handlers.toggle_pick, [page_cards, shared.selected_poses],
                 [shared.selected_poses, selection, focused, details], api_visibility="private").then(
         recaption, [page_cards, shared.selected_poses], grid, api_visibility="private")
     clear.click(clear_selection, None, [shared.selected_poses, selection], api_visibility="private").then(
         recaption, [page_cards, shared.selected_poses], grid, api_visibility="private")
-    favourite.click(toggle_favourite, focused, favourite_note, api_visibility="private").then(
-        browse, [*filters, page, shared.selected_poses], browse_outputs, api_visibility="private")
-    copy.click(edit_copy, focused, [editor.load_target, e_name, e_category, e_note], api_visibility="private").then(
-        lambda: gr.update(open=True), None, editor_box, api_visibility="private")
-    e_save.click(save_my_pose, [editor.value, e_name, e_category], e_note, api_visibility="private")
+    copy.click(handlers.edit_copy, focused, [editor.load_target, e_name, e_category, e_note],
+               api_visibility="private").then(lambda: gr.update(open=True), None, editor_box, api_visibility="private")
+    e_save.click(handlers.save_my_pose, [editor.value, e_name, e_category], e_note, api_visibility="private")
 
-    r_send.click(send_request, [r_name, r_description, r_category, r_reference],
+    r_send.click(handlers.send_request, [r_name, r_description, r_category, r_reference],
                  [r_mine, r_open, r_note, r_name, r_description, r_reference], api_visibility="private")
-    r_vote.click(vote_request, r_vote_id, [r_mine, r_open, r_note], api_visibility="private")
-    tab.select(show_requests, None, [r_mine, r_open], api_visibility="private")
+    r_vote.click(handlers.vote_request, r_vote_id, [r_mine, r_open, r_note], api_visibility="private")
+    tab.select(handlers.show_requests, None, [r_mine, r_open], api_visibility="private")

@@ -7,21 +7,13 @@ from pathlib import Path
 
 import gradio as gr
 
-from studio.context import Studio, current
 from studio.services import exports, generations, stats
-from studio.ui.common import Shared, Viewer, creator_errors, esc, user_of, viewer_of
+from studio.ui.common import Page, Shared, Viewer, creator_errors, esc, export_format_choices
 
 COLUMNS = ["#", "When (UTC)", "Status", "Images", "Failed", "Credits", "Refunded", "Quality"]
 
 
-def _rows(user_id: int) -> list[list]:
-    return [[g.id, g.created_at.strftime("%Y-%m-%d %H:%M"), g.status, f"{g.done_items}/{g.total_items}",
-             g.failed_items, g.credits_charged, g.credits_refunded, g.preset_key]
-            for g in generations.list_generations(current().db, user_id=user_id, limit=100)]
-
-
-def _stats_text(user_id: int) -> str:
-    s = stats.user_stats(current().db, user_id=user_id)
+def _stats_text(s: dict) -> str:
     avg = s.get("average_image_seconds")
     avg_text = f" · {avg:.1f} s per image on average" if avg else ""
     def count(n: int, word: str) -> str:
@@ -29,44 +21,6 @@ def _stats_text(user_id: int) -> str:
 
     return (f"{count(s['generations'], 'batch')} · {count(s['images_completed'], 'image')} · "
             f"{s['images_failed']} failed · {s['credits_spent']} credits spent{avg_text}")
-
-
-@creator_errors
-def show_history(request: gr.Request):
-    user = user_of(request)
-    rows = _rows(user.id)
-    note = ("No batches yet: render your first one in the **Batch** tab." if not rows
-            else "Click a batch to see its images. " + _stats_text(user.id))
-    return rows, note
-
-
-def _items(viewer: Viewer, generation_id: int):
-    items = generations.list_items(current().db, user_id=viewer.user.id, generation_id=generation_id)
-    cards, ids = [], []
-    for item in items:
-        path = (viewer.media(item.thumbnail_path) or viewer.media(item.image_path)) \
-            if item.status == "completed" else None
-        if path:
-            star = "★ " if item.favourite else ""
-            cards.append((path, f"{star}{item.pose_name} · v{item.variation + 1} · seed {item.seed}"))
-            ids.append(item.id)
-    return cards, ids
-
-
-@creator_errors
-def open_batch(rows, request: gr.Request, evt: gr.SelectData):
-    viewer = viewer_of(request)
-    user = viewer.user
-    row = evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index
-    try:
-        generation_id = int(rows.iloc[row, 0]) if hasattr(rows, "iloc") else int(rows[row][0])
-    except (IndexError, ValueError, TypeError, KeyError):
-        raise gr.Error("Click a row of the table to open that batch.") from None
-    cards, ids = _items(viewer, generation_id)
-    g = generations.get_generation(current().db, user_id=user.id, generation_id=generation_id)
-    title = (f"**Batch #{g.id}** · {esc(g.status)} · {g.done_items} of {g.total_items} images · "
-             f"{g.credits_charged - g.credits_refunded} credits")
-    return generation_id, cards, ids, title, None
 
 
 def pick_item(ids: list[int], evt: gr.SelectData):
@@ -84,59 +38,106 @@ def download_link(link: str | None, name: str) -> str:
             f"⬇ Download {esc(name)}</a></div>")
 
 
-@creator_errors
-def download_zip(generation_id, request: gr.Request):
-    viewer = viewer_of(request)
-    if not generation_id:
-        raise gr.Error("Open a batch first (click it in the table).")
-    archive = exports.generation_zip(current(), user_id=viewer.user.id, generation_id=int(generation_id))
-    relative = Path(archive).resolve().relative_to(current().settings.media_dir.resolve()).as_posix()
-    name = f"pose-studio-batch-{int(generation_id)}.zip"
-    return download_link(viewer.media(relative, filename=name), name)
+class HistoryTab:
+    """The History tab's handlers, bound to one page. Ids travel in gr.State, never in captions."""
+
+    def __init__(self, page: Page):
+        self.page = page
+        self.studio = page.studio
+
+    def _rows(self, user_id: int) -> list[list]:
+        return [[g.id, g.created_at.strftime("%Y-%m-%d %H:%M"), g.status, f"{g.done_items}/{g.total_items}",
+                 g.failed_items, g.credits_charged, g.credits_refunded, g.preset_key]
+                for g in generations.list_generations(self.studio.db, user_id=user_id, limit=100)]
+
+    def _items(self, viewer: Viewer, generation_id: int):
+        items = generations.list_items(self.studio.db, user_id=viewer.user.id, generation_id=generation_id)
+        cards, ids = [], []
+        for item in items:
+            path = (viewer.media(item.thumbnail_path) or viewer.media(item.image_path)) \
+                if item.status == "completed" else None
+            if path:
+                star = "★ " if item.favourite else ""
+                cards.append((path, f"{star}{item.pose_name} · v{item.variation + 1} · seed {item.seed}"))
+                ids.append(item.id)
+        return cards, ids
+
+    def _media_relative(self, path) -> str:
+        return Path(path).resolve().relative_to(self.studio.settings.media_dir.resolve()).as_posix()
+
+    @creator_errors
+    def show(self, request: gr.Request):
+        user = self.page.user(request)
+        rows = self._rows(user.id)
+        note = ("No batches yet: render your first one in the **Batch** tab." if not rows
+                else "Click a batch to see its images. " + _stats_text(stats.user_stats(self.studio.db,
+                                                                                        user_id=user.id)))
+        return rows, note
+
+    @creator_errors
+    def open_batch(self, rows, request: gr.Request, evt: gr.SelectData):
+        viewer = self.page.viewer(request)
+        row = evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index
+        try:
+            generation_id = int(rows.iloc[row, 0]) if hasattr(rows, "iloc") else int(rows[row][0])
+        except (IndexError, ValueError, TypeError, KeyError):
+            raise gr.Error("Click a row of the table to open that batch.") from None
+        cards, ids = self._items(viewer, generation_id)
+        g = generations.get_generation(self.studio.db, user_id=viewer.user.id, generation_id=generation_id)
+        title = (f"**Batch #{g.id}** · {esc(g.status)} · {g.done_items} of {g.total_items} images · "
+                 f"{g.credits_charged - g.credits_refunded} credits")
+        return generation_id, cards, ids, title, None
+
+    @creator_errors
+    def download_zip(self, generation_id, request: gr.Request):
+        viewer = self.page.viewer(request)
+        if not generation_id:
+            raise gr.Error("Open a batch first (click it in the table).")
+        archive = exports.generation_zip(self.studio, user_id=viewer.user.id, generation_id=int(generation_id))
+        name = f"pose-studio-batch-{int(generation_id)}.zip"
+        return download_link(viewer.media(self._media_relative(archive), filename=name), name)
+
+    @creator_errors
+    def download_item(self, item_id, format_key: str, request: gr.Request):
+        viewer = self.page.viewer(request)
+        if not item_id:
+            raise gr.Error("Click an image first.")
+        relative = exports.reexport_item(self.studio, user_id=viewer.user.id, item_id=int(item_id),
+                                         format_key=format_key)
+        name = f"pose-studio-image-{int(item_id)}-{format_key}{Path(relative).suffix}"
+        return download_link(viewer.media(relative, filename=name), name)
+
+    @creator_errors
+    def favourite_item(self, item_id, generation_id, request: gr.Request):
+        viewer = self.page.viewer(request)
+        if not item_id:
+            raise gr.Error("Click an image first.")
+        db = self.studio.db
+        item = generations.get_item(db, user_id=viewer.user.id, item_id=int(item_id))
+        generations.set_item_favourite(db, user_id=viewer.user.id, item_id=item.id, favourite=not item.favourite)
+        return self._items(viewer, int(generation_id))[0]
+
+    @creator_errors
+    def rerun_item(self, item_id, request: gr.Request) -> str:
+        user = self.page.user(request)
+        if not item_id:
+            raise gr.Error("Click an image first.")
+        g = generations.rerun_item(self.studio, user_id=user.id, item_id=int(item_id),
+                                   submission_key=uuid.uuid4().hex)
+        return f"Re-running with the same seed as batch #{g.id}; follow it in the **Batch** tab or here."
+
+    @creator_errors
+    def delete_batch(self, generation_id, request: gr.Request):
+        user = self.page.user(request)
+        if not generation_id:
+            raise gr.Error("Open a batch first (click it in the table).")
+        generations.delete_generation(self.studio, user_id=user.id, generation_id=int(generation_id))
+        rows, note = self.show(request)
+        return rows, note, None, [], [], "Batch deleted with its images."
 
 
-@creator_errors
-def download_item(item_id, format_key: str, request: gr.Request):
-    viewer = viewer_of(request)
-    if not item_id:
-        raise gr.Error("Click an image first.")
-    relative = exports.reexport_item(current(), user_id=viewer.user.id, item_id=int(item_id), format_key=format_key)
-    name = f"pose-studio-image-{int(item_id)}-{format_key}{Path(relative).suffix}"
-    return download_link(viewer.media(relative, filename=name), name)
-
-
-@creator_errors
-def favourite_item(item_id, generation_id, request: gr.Request):
-    viewer = viewer_of(request)
-    user = viewer.user
-    if not item_id:
-        raise gr.Error("Click an image first.")
-    item = generations.get_item(current().db, user_id=user.id, item_id=int(item_id))
-    generations.set_item_favourite(current().db, user_id=user.id, item_id=item.id, favourite=not item.favourite)
-    return _items(viewer, int(generation_id))[0]
-
-
-@creator_errors
-def rerun_item(item_id, request: gr.Request) -> str:
-    user = user_of(request)
-    if not item_id:
-        raise gr.Error("Click an image first.")
-    g = generations.rerun_item(current(), user_id=user.id, item_id=int(item_id), submission_key=uuid.uuid4().hex)
-    return f"Re-running with the same seed as batch #{g.id}; follow it in the **Batch** tab or here."
-
-
-@creator_errors
-def delete_batch(generation_id, request: gr.Request):
-    user = user_of(request)
-    if not generation_id:
-        raise gr.Error("Open a batch first (click it in the table).")
-    generations.delete_generation(current(), user_id=user.id, generation_id=int(generation_id))
-    rows, note = show_history(request)
-    return rows, note, None, [], [], "Batch deleted with its images."
-
-
-def render(studio: Studio, shared: Shared) -> None:
-    format_choices = [(f.label, key) for key, f in exports.EXPORT_FORMATS.items()]
+def render(page: Page, shared: Shared) -> None:
+    handlers = HistoryTab(page)
     with gr.Tab("History", id="history") as tab:
         note = gr.Markdown(elem_id="history-note")
         table = gr.Dataframe(headers=COLUMNS, interactive=False, elem_id="history-table")
@@ -148,7 +149,7 @@ def render(studio: Studio, shared: Shared) -> None:
                              allow_preview=False, elem_id="history-results", interactive=False)
         with gr.Row():
             zip_button = gr.Button("Download ZIP of the batch", elem_id="history-zip")
-            fmt = gr.Dropdown(label="Size", choices=format_choices, value="original", scale=2)
+            fmt = gr.Dropdown(label="Size", choices=export_format_choices(), value="original", scale=2)
             one_button = gr.Button("Download this image")
             favourite = gr.Button("★ Favourite")
             rerun = gr.Button("Re-run with the same seed")
@@ -156,12 +157,13 @@ def render(studio: Studio, shared: Shared) -> None:
         file_out = gr.HTML(elem_id="history-download")
         action_note = gr.Markdown()
 
-    tab.select(show_history, None, [table, note], api_visibility="private")
-    table.select(open_batch, table, [generation_id, results, item_ids, title, item_id], api_visibility="private")
+    tab.select(handlers.show, None, [table, note], api_visibility="private")
+    table.select(handlers.open_batch, table, [generation_id, results, item_ids, title, item_id],
+                 api_visibility="private")
     results.select(pick_item, item_ids, item_id, api_visibility="private")
-    zip_button.click(download_zip, generation_id, file_out, api_visibility="private")
-    one_button.click(download_item, [item_id, fmt], file_out, api_visibility="private")
-    favourite.click(favourite_item, [item_id, generation_id], results, api_visibility="private")
-    rerun.click(rerun_item, item_id, action_note, api_visibility="private")
-    delete.click(delete_batch, generation_id, [table, note, generation_id, results, item_ids, action_note],
+    zip_button.click(handlers.download_zip, generation_id, file_out, api_visibility="private")
+    one_button.click(handlers.download_item, [item_id, fmt], file_out, api_visibility="private")
+    favourite.click(handlers.favourite_item, [item_id, generation_id], results, api_visibility="private")
+    rerun.click(handlers.rerun_item, item_id, action_note, api_visibility="private")
+    delete.click(handlers.delete_batch, generation_id, [table, note, generation_id, results, item_ids, action_note],
                  api_visibility="private")

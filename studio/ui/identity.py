@@ -10,7 +10,7 @@ import time
 
 import gradio as gr
 
-from studio.context import current
+from studio.core import Studio
 from studio.db.tables import User
 from studio.enums import AuthSource
 from studio.services import users
@@ -37,8 +37,7 @@ def oauth_profile(request: gr.Request | None) -> gr.OAuthProfile | None:
     return gr.OAuthProfile(info["userinfo"])
 
 
-def current_user(request: gr.Request | None, profile: gr.OAuthProfile | None = None) -> User:
-    studio = current()
+def current_user(studio: Studio, request: gr.Request | None, profile: gr.OAuthProfile | None = None) -> User:
     settings = studio.settings
     profile = profile or oauth_profile(request)
     if profile is not None:

@@ -1,4 +1,4 @@
-"""The page: header (user, balance), the health banner, then one tab per module."""
+"""The page: header (user, balance), the health banner, then one tab per module, then the API."""
 
 from __future__ import annotations
 
@@ -6,10 +6,13 @@ import html
 
 import gradio as gr
 
-from studio.context import Studio
-from studio.services import credits, health
-from studio.services.errors import StudioError
-from studio.ui.identity import current_user, oauth_enabled
+from studio.core import Studio
+from studio.services import health
+from studio.ui import api, tabs
+from studio.ui.common import Page, Shared
+from studio.ui.identity import oauth_enabled
+from studio.web.links import MediaLinks
+from studio.web.watchers import Watchers
 
 CSS = """
 .studio-banner {background:#fff4e5;border:1px solid #f0b35a;border-radius:8px;padding:10px 14px;color:#5a3500}
@@ -43,22 +46,10 @@ def banner_html(studio: Studio) -> str:
     return f"<div class='studio-banner' role='alert'><b>Something needs fixing</b><ul>{items}</ul></div>"
 
 
-def header_html(request: gr.Request, profile: gr.OAuthProfile | None = None) -> str:
-    from studio.context import current
-
-    try:
-        user = current_user(request, profile)
-        balance = credits.balance(current().db, user_id=user.id)
-    except (StudioError, gr.Error) as exc:
-        return f"<div class='studio-user'>{html.escape(str(exc))}</div>"
-    return (f"<div class='studio-user' id='studio-user'>Signed in as <b>{html.escape(user.display_name)}</b>"
-            f" · <span id='studio-balance'>{balance}</span> credits</div>")
-
-
-def build_ui(studio: Studio) -> gr.Blocks:
-    from studio.ui import tabs
-    from studio.ui.common import Shared
-
+def build_ui(studio: Studio, links: MediaLinks, watchers: Watchers) -> gr.Blocks:
+    """The page for ``studio``; ``links`` and ``watchers`` are the ones the media route and
+    /healthz of the same app use (see ``studio.web.build_asgi``)."""
+    page = Page(studio, links, watchers)
     with gr.Blocks(title="Pose Studio", analytics_enabled=False) as demo:
         with gr.Row(elem_classes="studio-header"):
             gr.HTML("<div class='studio-title'>Pose Studio</div>")
@@ -67,8 +58,9 @@ def build_ui(studio: Studio) -> gr.Blocks:
                 gr.LoginButton()
         banner = gr.HTML(elem_id="studio-banner")
         shared = Shared(user_box=user_box, selected_poses=gr.State([]))
-        tabs.render_all(studio, shared)
-        demo.load(header_html, None, user_box, api_visibility="private")
+        tabs.render_all(page, shared)
+        api.render(page)  # outside gr.Tabs: a Tabs block holds only tabs
+        demo.load(page.header, None, user_box, api_visibility="private")
         demo.load(lambda: banner_html(studio), None, banner, api_visibility="private")
         for hook in shared.on_load:
             hook(demo)

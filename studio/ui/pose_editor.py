@@ -208,9 +208,8 @@ def build_demo(initial_json: dict[str, Any] | None = None) -> gr.Blocks:
         load = gr.Button("Load a sample pose from Python", elem_id="pose-editor-load", size="sm")
         received = gr.Textbox(label="Pose as Python receives it", lines=3, max_lines=6,
                               elem_id="pose-editor-received", buttons=["copy"])
-        editor.value.change(lambda pose: json.dumps(pose), editor.value, received,
-                            show_progress="hidden", api_visibility="private")
-        demo.load(lambda pose: json.dumps(pose), editor.value, received, api_visibility="private")
+        gr.on([demo.load, editor.value.change], lambda pose: json.dumps(pose), editor.value, received,
+              show_progress="hidden", api_visibility="private")
         load.click(lambda: SAMPLE_POSE, None, editor.load_target, api_visibility="private")
     return demo
 

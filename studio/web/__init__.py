@@ -20,13 +20,13 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from starlette.routing import Mount
 
-from studio.context import Studio
+from studio.core import Studio
 from studio.services import health
 from studio.uploads import MAX_BYTES
 from studio.web import media
 from studio.web.guard import EventLimits, UploadGuard, UploadLimits
-from studio.web.links import links_for
-from studio.web.watchers import watchers_for
+from studio.web.links import MediaLinks
+from studio.web.watchers import Watchers
 
 log = logging.getLogger(__name__)
 
@@ -35,14 +35,15 @@ log = logging.getLogger(__name__)
 _HEALTH_POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="healthz")
 
 
-def health_app(studio: Studio) -> FastAPI:
+def health_app(studio: Studio, watchers: Watchers | None = None) -> FastAPI:
     """The HTTP app with /healthz alone: it answers even when the UI could not be built."""
     app = FastAPI(title="Pose Studio", docs_url=None, redoc_url=None)
+    watchers = watchers or Watchers.from_settings(studio.settings)
 
     @app.get("/healthz")
     async def healthz() -> JSONResponse:
         body = await asyncio.get_running_loop().run_in_executor(_HEALTH_POOL, health.report, studio)
-        body["progress_streams"] = watchers_for(studio).count()  # live Batch-tab streams, all creators
+        body["progress_streams"] = watchers.count()  # live Batch-tab streams, all creators
         return JSONResponse(body, status_code=200 if body["ok"] else 503)
 
     return app
@@ -51,10 +52,13 @@ def health_app(studio: Studio) -> FastAPI:
 def build_asgi(studio: Studio) -> UploadGuard:
     from studio.ui.layout import CSS, build_ui, theme
 
-    app = health_app(studio)
-    demo = build_ui(studio)
-    demo.queue(default_concurrency_limit=8, max_size=256)
     settings = studio.settings
+    # One signer and one stream ledger for the whole app: the page's handlers, the media
+    # route and /healthz must all see the same ones.
+    links, watchers = MediaLinks.from_settings(settings), Watchers.from_settings(settings)
+    app = health_app(studio, watchers)
+    demo = build_ui(studio, links, watchers)
+    demo.queue(default_concurrency_limit=8, max_size=256)
     # No allowed_paths: Gradio serves no folder of ours; media go through studio.web.media.
     app = gr.mount_gradio_app(
         app, demo, path="/",
@@ -66,7 +70,7 @@ def build_asgi(studio: Studio) -> UploadGuard:
         ssr_mode=False,
     )
     gradio_app = next(r.app for r in app.routes if isinstance(r, Mount))
-    media.attach(gradio_app, studio, links_for(studio))
+    media.attach(gradio_app, studio, links)
     return UploadGuard(app, limits=UploadLimits(per_minute=settings.uploads_per_minute,
                                                 per_hour=settings.uploads_per_hour),
                        events=EventLimits.from_rates(events_per_second=settings.events_per_second,

@@ -76,6 +76,11 @@ class MediaLinks:
         self._key = hashlib.sha256(b"pose-studio media links\x00" + secret).digest()
         self.lifetime_s = lifetime_s
 
+    @classmethod
+    def from_settings(cls, settings) -> "MediaLinks":
+        """The studio's link signer: its secret key, links living ``STUDIO_LINK_HOURS``."""
+        return cls(load_secret(settings.data_dir, settings.secret_key), settings.link_hours * 3600)
+
     def _signature(self, payload: str) -> str:
         return _b64(hmac.new(self._key, payload.encode(), hashlib.sha256).digest()[:24])
 
@@ -109,12 +114,3 @@ class MediaLinks:
         if expires < (now if now is not None else time.time()):
             raise LinkRefused("expired")
         return Grant(user_id=user_id, kind=kind, relative=relative)
-
-
-def links_for(studio) -> MediaLinks:
-    """The studio's link signer, made once from its settings."""
-    if "media_links" not in studio.extras:
-        settings = studio.settings
-        studio.extras.setdefault("media_links", MediaLinks(load_secret(settings.data_dir, settings.secret_key),
-                                                           settings.link_hours * 3600))
-    return studio.extras["media_links"]

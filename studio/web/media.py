@@ -19,7 +19,8 @@ from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from studio.context import Studio
+from studio.core import Studio
+from studio.ui.identity import current_user
 from studio.web.links import PREFIX, LinkRefused, MediaLinks
 
 log = logging.getLogger(__name__)
@@ -56,8 +57,6 @@ def _not_found() -> Response:
 
 
 def attach(gradio_app: FastAPI, studio: Studio, links: MediaLinks) -> None:
-    from studio.ui.identity import current_user
-
     who = gradio_login(gradio_app)
     roots = {"media": Path(studio.settings.media_dir).resolve(), "preview": Path(studio.settings.previews_dir).resolve()}
 
@@ -69,7 +68,7 @@ def attach(gradio_app: FastAPI, studio: Studio, links: MediaLinks) -> None:
             return _not_found()
         username = await who(request)
         try:
-            user = await run_in_threadpool(current_user, gr.Request(request=request, username=username))
+            user = await run_in_threadpool(current_user, studio, gr.Request(request=request, username=username))
         except gr.Error:
             return _not_found()  # not signed in: the same answer as a stranger's
         if user.id != grant.user_id:

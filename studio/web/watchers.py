@@ -41,6 +41,10 @@ class Watchers:
         self._numbers = itertools.count(1)
         self._lock = threading.Lock()
 
+    @classmethod
+    def from_settings(cls, settings) -> "Watchers":
+        return cls(per_user=settings.watchers_per_user, total=settings.watchers_total)
+
     def _drop_lapsed(self, now: float) -> None:
         for number in [n for n, t in self._open.items() if now - t.seen > self.lease_s]:
             del self._open[number]
@@ -77,11 +81,3 @@ class Watchers:
         with self._lock:
             self._drop_lapsed(self.clock())
             return len(self._open)
-
-
-def watchers_for(studio) -> Watchers:
-    if "watchers" not in studio.extras:
-        settings = studio.settings
-        studio.extras.setdefault("watchers", Watchers(per_user=settings.watchers_per_user,
-                                                      total=settings.watchers_total))
-    return studio.extras["watchers"]

@@ -86,10 +86,9 @@ class Batches:
         from PIL import Image
 
         from studio.db.tables import Avatar, AvatarProject
-        from studio.media import MediaStore
 
         rng = np.random.RandomState(user_id)
-        path = MediaStore(self.studio.settings.media_dir).save_png(
+        path = self.studio.media.save_png(
             user_id, "avatars", Image.fromarray((rng.rand(96, 96, 3) * 255).astype("uint8")))
         with self.studio.db.session() as session:
             project = AvatarProject(user_id=user_id, name="p")

@@ -38,8 +38,7 @@ def test_own_backdrop_is_composited_and_a_foreign_one_is_not_found(job_studio, t
     assert g.credits_charged == 15 + 10  # the pose and its new background, from the catalog
     assert process_generation(job_studio, g.id) == "completed"
     item = b.items(g.id)[0]
-    from studio.media import MediaStore
 
-    with Image.open(MediaStore(job_studio.settings.media_dir).absolute(item.image_path)) as out:
+    with Image.open(job_studio.media.absolute(item.image_path)) as out:
         corner = np.asarray(out.convert("RGB"))[:4, :4].reshape(-1, 3).mean(axis=0)
     assert corner[1] > 150 and corner[0] < 80 and corner[2] < 80, corner  # green backdrop behind the person

@@ -27,7 +27,7 @@ def aged(media: MediaStore, relative: str, seconds: float) -> str:
 
 
 def test_recovery_sweeps_old_orphans_and_keeps_every_live_file(studio):
-    media = MediaStore(studio.settings.media_dir)
+    media = studio.media
     picture = Image.new("RGB", (64, 64), (90, 40, 20))
     ana = users.get_or_create(studio.db, name="ana").id
     ben = users.get_or_create(studio.db, name="ben").id

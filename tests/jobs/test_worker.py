@@ -11,7 +11,6 @@ from PIL import Image
 
 from studio.jobs import worker
 from studio.startup import make_queue
-from studio.media import MediaStore
 from studio.services import generations, stats
 from tests.jobs.conftest import RecordingQueue
 
@@ -23,7 +22,7 @@ def test_a_batch_runs_to_completed_with_images_thumbnails_exports_and_metadata(j
     assert worker.process_generation(job_studio, g.id) == "completed"
     assert worker.process_generation(job_studio, g.id) is None  # finished: nothing to claim
 
-    media = MediaStore(job_studio.settings.media_dir)
+    media = job_studio.media
     items = batches.items(g.id)
     assert [i.status for i in items] == ["completed"] * 2
     for item in items:

@@ -9,7 +9,7 @@ from typing import Iterator
 
 from PIL import Image, ImageDraw
 
-from studio.context import Studio, configure
+from studio.core import Studio
 from studio.startup import make_queue
 from studio.settings import load_settings
 from studio.startup import prepare_database
@@ -41,14 +41,12 @@ def running_studio(data_dir: Path, database_url: str | None = None, **env) -> It
     settings = load_settings(**overrides)
     settings.check_data_dir()
     studio = Studio(settings=settings, db=prepare_database(settings))
-    configure(studio)
     studio.queue = make_queue(studio)
     try:
         with BackgroundServer(build_asgi(studio), port=free_port()) as server:
             yield studio, server.url
     finally:
         studio.queue.close()
-        configure(None)
         studio.db.dispose()
 
 

@@ -74,7 +74,7 @@ def test_a_second_user_sees_nothing_of_the_first(studio_url, tmp_path):
     from studio.services.poses import get_pose
 
     keypoints = get_pose(studio.db, user_id=ana_user.id, pose_id=library["id"]).keypoints
-    mine = my_poses.create_pose(studio.db, user_id=ana_user.id, name="Ana secret pose", keypoints_json=keypoints)
+    mine = my_poses.create_pose(studio, user_id=ana_user.id, name="Ana secret pose", keypoints_json=keypoints)
     submitted = ana.predict(avatar["avatar_id"], [library["id"]], 1, "tiny", [], {"steps": 2}, None,
                             uuid.uuid4().hex, api_name="/submit")
 

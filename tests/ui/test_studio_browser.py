@@ -164,7 +164,10 @@ def test_reloading_during_a_batch_shows_its_progress_again(page, tmp_path):
 
 
 def test_designer_drags_a_joint_saves_and_finds_it_in_my_poses(page, tmp_path):
-    from studio.services import my_poses, users
+    from sqlmodel import select
+
+    from studio.db.tables import Pose
+    from studio.services import users
 
     with running_studio(tmp_path / "data") as (studio, url):
         page.goto(url)
@@ -198,7 +201,8 @@ def test_designer_drags_a_joint_saves_and_finds_it_in_my_poses(page, tmp_path):
 
         # The saved pose is the dragged one, and it is the creator's own.
         owner = users.by_name(studio.db, "local")
-        saved = [p for p in my_poses.list_my_poses(studio.db, user_id=owner.id) if p.name == "Wave for the camera"]
+        with studio.db.session() as session:
+            saved = session.exec(select(Pose).where(Pose.name == "Wave for the camera")).all()
         assert len(saved) == 1 and saved[0].owner_id == owner.id
         assert saved[0].keypoints["body"][4][:2] != before[:2]
 
