@@ -41,6 +41,9 @@ COLOURS: tuple[tuple[int, int, int], ...] = (
 
 # Left/right partner of every joint, for mirroring.
 MIRROR: tuple[int, ...] = (0, 1, 5, 6, 7, 2, 3, 4, 11, 12, 13, 8, 9, 10, 15, 14, 17, 16)
+# Whose hand each entry of ``hands`` is (the person's own left and right, as OpenPose's JSON
+# lists hand_left before hand_right); mirroring swaps them.
+HAND_SIDES: tuple[str, ...] = ("left", "right")
 
 # A pose must show at least the neck, both shoulders and this many joints in all to steer
 # the ControlNet: fewer gives the model too little to hold on to.

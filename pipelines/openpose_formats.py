@@ -41,6 +41,10 @@ class PoseFileError(ValueError):
     """A file that holds no usable pose; the message says why."""
 
 
+class NotASkeletonPicture(PoseFileError):
+    """A readable picture that is not a skeleton picture (a photo, say): read it as a photo instead."""
+
+
 def keypoints_from_openpose(data: Any, *, threshold: float = CONFIDENCE_THRESHOLD,
                             problems: list[str] | None = None) -> list[Keypoints]:
     """Every person in an OpenPose JSON document (or the studio's own form), normalised.
@@ -149,6 +153,6 @@ def keypoints_from_skeleton_picture(path: Path) -> Keypoints:
     histogram = grey.histogram()
     black = sum(histogram[:16]) / max(1, grey.width * grey.height)
     if black < MIN_BLACK_SHARE:
-        raise PoseFileError("this is not an OpenPose skeleton picture (coloured sticks on black); "
-                            "to take a pose from a photo, use 'pose from photo' instead")
+        raise NotASkeletonPicture("this is not an OpenPose skeleton picture (coloured sticks on black); "
+                                  "to take a pose from a photo, use 'pose from photo' instead")
     return read_pose(rgb)

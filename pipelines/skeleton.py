@@ -5,7 +5,9 @@ Numpy and Pillow only (no torch): the UI and the pose editor use it too.
 The drawing follows controlnet_aux's ``draw_bodypose`` (what the OpenPose ControlNets were
 trained on): black background; each of the 17 limbs an ellipse in its joint colour blended at
 60% over what is already drawn; then each joint a full-colour disc; hands as HSV-coloured lines
-with blue points; face points white. Widths scale with the picture (4 px at 512 px).
+with blue points; face points white. How thick depends on the ControlNet the picture is for
+(``LineStyle``, a field of each preset): lllyasviel's are drawn 4 px at 512 px, scaled with the
+picture; xinsir's SDXL ControlNet was trained on thicker limbs.
 
 The figure (every visible point) is fitted into the frame with a margin, keeping its
 proportions, whatever the frame's aspect ratio. ``fit_transform`` gives that mapping so other
@@ -17,6 +19,7 @@ from __future__ import annotations
 import colorsys
 import math
 from dataclasses import dataclass
+from enum import Enum
 
 import numpy as np
 from PIL import Image, ImageDraw
@@ -77,18 +80,49 @@ def fit_transform(keypoints: Keypoints, width: int, height: int, margin: float =
     return PoseTransform(scale, offset_x, offset_y, keypoints.aspect, width, height)
 
 
+class LineStyle(str, Enum):
+    """The line widths a pose ControlNet was trained on."""
+
+    # lllyasviel's ControlNets (controlnet_aux ``draw_bodypose``): stick half-width and joint
+    # radius 4 px at 512 px, scaled here with the picture's short side.
+    OPENPOSE = "openpose"
+    # xinsir's OpenPose SDXL ControlNet: its model card replaces ``draw_bodypose`` because its
+    # training labels used thicker limbs, 4 px x 1, 2, 3, ... for a longest side under 500,
+    # 1000, 2000, ... px (at most x 7); joints stay 4 px discs, hands and face as OpenPose.
+    XINSIR = "xinsir"
+
+
+@dataclass(frozen=True)
+class LineWidths:
+    limb: int  # half-width of each limb's ellipse, px
+    joint: int  # radius of each joint's disc, px
+    detail: int  # hand lines, hand and face points, px
+
+
+def line_widths(style: LineStyle, width: int, height: int) -> LineWidths:
+    """The widths ``style`` draws a ``width`` x ``height`` control picture with."""
+    base = max(1, round(4 * min(width, height) / REFERENCE_SIZE))
+    detail = max(1, base // 2)
+    if style is LineStyle.XINSIR:
+        longest = max(width, height)
+        scale = 1 if longest < 500 else min(2 + longest // 1000, 7)
+        return LineWidths(limb=4 * scale, joint=4, detail=detail)
+    return LineWidths(limb=base, joint=base, detail=detail)
+
+
 def render_pose(keypoints: Keypoints, width: int, height: int, *, margin: float = POSE_MARGIN,
-                stick_width: int | None = None) -> Image.Image:
-    """The OpenPose control picture (RGB, black background) of ``keypoints`` at ``width`` x ``height``."""
+                line_style: LineStyle = LineStyle.OPENPOSE) -> Image.Image:
+    """The OpenPose control picture (RGB, black background) of ``keypoints`` at ``width`` x ``height``,
+    drawn as thick as the ControlNet of ``line_style`` expects."""
     tf = fit_transform(keypoints, width, height, margin)
-    stick = stick_width or max(1, round(4 * min(width, height) / REFERENCE_SIZE))
+    widths = line_widths(LineStyle(line_style), width, height)
     canvas = np.zeros((height, width, 3), dtype=np.float32)
     body = keypoints.body
     for i, (a, b) in enumerate(LIMBS):
         if body[a][2] <= 0 or body[b][2] <= 0:
             continue
         (x0, y0), (x1, y1) = tf.apply(*body[a][:2]), tf.apply(*body[b][:2])
-        polygon = _ellipse_polygon(x0, y0, x1, y1, stick)
+        polygon = _ellipse_polygon(x0, y0, x1, y1, widths.limb)
         # blend inside the limb's own box only: whole-frame masks cost 17 full passes per picture
         left = max(0, int(min(p[0] for p in polygon)) - 1)
         top = max(0, int(min(p[1] for p in polygon)) - 1)
@@ -105,19 +139,19 @@ def render_pose(keypoints: Keypoints, width: int, height: int, *, margin: float 
     draw = ImageDraw.Draw(image)
     for j, (x, y, v) in enumerate(body):
         if v > 0:
-            _disc(draw, *tf.apply(x, y), stick, COLOURS[j])
+            _disc(draw, *tf.apply(x, y), widths.joint, COLOURS[j])
     for hand in keypoints.hands or ():
         for e, (a, b) in enumerate(HAND_EDGES):
             if hand[a][2] > 0 and hand[b][2] > 0:
                 colour = tuple(round(c * 255) for c in colorsys.hsv_to_rgb(e / len(HAND_EDGES), 1.0, 1.0))
                 draw.line([tf.apply(*hand[a][:2]), tf.apply(*hand[b][:2])], fill=colour,
-                          width=max(1, stick // 2))
+                          width=widths.detail)
         for x, y, v in hand:
             if v > 0:
-                _disc(draw, *tf.apply(x, y), max(1, stick // 2), HAND_POINT_COLOUR)
+                _disc(draw, *tf.apply(x, y), widths.detail, HAND_POINT_COLOUR)
     for x, y, v in keypoints.face or ():
         if v > 0:
-            _disc(draw, *tf.apply(x, y), max(1, stick // 2), FACE_POINT_COLOUR)
+            _disc(draw, *tf.apply(x, y), widths.detail, FACE_POINT_COLOUR)
     return image
 
 
@@ -164,3 +198,38 @@ def _ellipse_polygon(x0: float, y0: float, x1: float, y1: float, half_width: flo
 
 def _disc(draw: ImageDraw.ImageDraw, x: float, y: float, radius: float, colour: tuple[int, int, int]) -> None:
     draw.ellipse([x - radius, y - radius, x + radius, y + radius], fill=colour)
+
+
+def draw_over(photo: Image.Image, keypoints: Keypoints) -> Image.Image:
+    """A copy of ``photo`` with ``keypoints`` (normalised to that photo, as a pose read off it is)
+    drawn over it in OpenPose's colours, for a creator to check the reading against the person.
+
+    Unlike ``render_pose`` nothing is refitted: each joint lands where it was seen. The sticks
+    are drawn solid, with a dark edge, so they stay visible on light and dark clothes alike.
+    """
+    image = photo.convert("RGB")
+    width, height = image.size
+    stick = max(2, round(4 * max(width, height) / REFERENCE_SIZE))
+    draw = ImageDraw.Draw(image)
+
+    def at(point: tuple[float, float, float]) -> tuple[float, float]:
+        return point[0] * width, point[1] * height
+
+    body = keypoints.body
+    for i, (a, b) in enumerate(LIMBS):
+        if body[a][2] > 0 and body[b][2] > 0:
+            draw.line([at(body[a]), at(body[b])], fill=(0, 0, 0), width=stick + 2)
+            draw.line([at(body[a]), at(body[b])], fill=COLOURS[i], width=stick)
+    for j, point in enumerate(body):
+        if point[2] > 0:
+            _disc(draw, *at(point), stick + 1, (0, 0, 0))
+            _disc(draw, *at(point), stick, COLOURS[j])
+    for hand in keypoints.hands or ():
+        for e, (a, b) in enumerate(HAND_EDGES):
+            if hand[a][2] > 0 and hand[b][2] > 0:
+                colour = tuple(round(c * 255) for c in colorsys.hsv_to_rgb(e / len(HAND_EDGES), 1.0, 1.0))
+                draw.line([at(hand[a]), at(hand[b])], fill=colour, width=max(1, stick // 2))
+        for point in hand:
+            if point[2] > 0:
+                _disc(draw, *at(point), max(1, stick // 2), HAND_POINT_COLOUR)
+    return image

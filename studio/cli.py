@@ -134,7 +134,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_recover)
 
     poses = sub.add_parser("poses", help="pose library").add_subparsers(dest="poses_command", required=True)
-    p = poses.add_parser("import", help="import OpenPose JSON files or rendered skeleton images")
+    p = poses.add_parser("import", help="import OpenPose JSON files, rendered skeleton images or photos of people")
     p.add_argument("path", help="a file or a folder")
     p.add_argument("--category", required=True, help="category slug the poses go to")
     p.add_argument("--owner", default=None, help="user name to own the poses (default: the library)")

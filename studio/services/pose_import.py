@@ -1,11 +1,13 @@
-"""Import poses from OpenPose JSON files and rendered OpenPose skeleton pictures.
+"""Import poses from OpenPose JSON files, rendered OpenPose skeleton pictures and photos.
 
 ``python -m studio poses import PATH --category SLUG [--owner USER]`` calls ``import_path``.
 A folder is walked; every file that cannot be read or does not hold a usable pose is
 reported by name with the reason, and the others are imported regardless.
 
 Which files are read (by suffix and size), who owns the new poses and where they go is
-decided here; reading the formats themselves is ``pipelines.openpose_formats``.
+decided here; reading the formats themselves is ``pipelines.openpose_formats``. A picture that
+is not a skeleton picture is taken as a photo of a person: checked like an upload
+(``studio.uploads``) and read by the same extraction as pose from photo (``pipelines.extraction``).
 """
 
 from __future__ import annotations
@@ -17,8 +19,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pipelines.extraction import PhotoPoseError, extract_pose
 from pipelines.keypoints import JOINT_NAMES, Keypoints, PoseError
-from pipelines.openpose_formats import PoseFileError, keypoints_from_openpose, keypoints_from_skeleton_picture
+from pipelines.openpose_formats import (NotASkeletonPicture, PoseFileError, keypoints_from_openpose,
+                                        keypoints_from_skeleton_picture)
+from studio import uploads
 from studio.db.tables import Pose
 from studio.enums import PoseSource
 from studio.services.errors import InvalidInput
@@ -52,15 +57,22 @@ class ImportResult:
 # --- reading ------------------------------------------------------------------------------
 
 
-def read_pose_file(path: Path) -> tuple[list[Keypoints], list[str]]:
+@dataclass(frozen=True)
+class PoseFile:
+    poses: list[Keypoints]  # the usable poses in the file
+    problems: list[str]  # why the others in it were left out
+    source: PoseSource  # imported (JSON, skeleton picture) or extracted (a photo)
+
+
+def read_pose_file(path: Path) -> PoseFile:
     """The usable poses in one file, and why the others in it were left out.
 
     PoseFileError when the file holds no usable pose at all.
     """
     suffix = path.suffix.lower()
     if suffix not in JSON_SUFFIXES | IMAGE_SUFFIXES:
-        raise PoseFileError(f"unsupported file type {suffix or '(none)'}; use OpenPose .json or "
-                            "a skeleton picture (.png, .jpg, .webp)")
+        raise PoseFileError(f"unsupported file type {suffix or '(none)'}; use OpenPose .json, "
+                            "a skeleton picture or a photo of a person (.png, .jpg, .webp)")
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:
         raise PoseFileError(f"the file is {size / 1e6:.1f} MB; files over 10 MB are not read")
@@ -73,9 +85,13 @@ def read_pose_file(path: Path) -> tuple[list[Keypoints], list[str]]:
             raise PoseFileError(f"not valid JSON ({exc.msg} at line {exc.lineno})") from None
         problems: list[str] = []
         poses = keypoints_from_openpose(data, problems=problems)
+        source = PoseSource.imported
     else:
         problems = []
-        poses = [keypoints_from_skeleton_picture(path)]
+        try:
+            poses, source = [keypoints_from_skeleton_picture(path)], PoseSource.imported
+        except NotASkeletonPicture:
+            poses, source = [pose_from_photo_file(path)], PoseSource.extracted
     usable = []
     for n, kp in enumerate(poses, 1):
         try:
@@ -85,7 +101,15 @@ def read_pose_file(path: Path) -> tuple[list[Keypoints], list[str]]:
     if not usable:
         raise PoseFileError("; ".join(problems))
     # A pose per person: one unreadable bystander does not lose the others.
-    return usable, problems
+    return PoseFile(poses=usable, problems=problems, source=source)
+
+
+def pose_from_photo_file(path: Path) -> Keypoints:
+    """The pose of the (largest) person in the photo at ``path``; PoseFileError saying why not."""
+    try:
+        return extract_pose(uploads.read_photo(path)).keypoints
+    except (InvalidInput, PhotoPoseError) as exc:
+        raise PoseFileError(str(exc)) from None
 
 
 def pose_files(path: Path) -> list[Path]:
@@ -123,22 +147,22 @@ def import_path(studio: "Studio", path: str | Path, *, category: str, owner: str
     for file in pose_files(path):
         label = str(file.relative_to(base))
         try:
-            poses, problems = read_pose_file(file)
+            found = read_pose_file(file)
         except PoseFileError as exc:
             result.errors.append((label, str(exc)))
             continue
         except OSError as exc:
             result.errors.append((label, f"cannot read the file ({exc.strerror or exc})"))
             continue
-        result.errors += [(label, problem) for problem in problems]
+        result.errors += [(label, problem) for problem in found.problems]
         name = pose_name(file)
         with studio.db.session() as session:
-            for n, keypoints in enumerate(poses, 1):
-                pose_label = name if len(poses) == 1 else f"{name} {n}"
+            for n, keypoints in enumerate(found.poses, 1):
+                pose_label = name if len(found.poses) == 1 else f"{name} {n}"
                 result.imported.append(new_pose(
                     session, owner_id=owner_id, name=pose_label, keypoints=keypoints, category_slug=category,
                     description=f"Imported from {file.name}", tags=["imported"],
-                    framing=_framing(keypoints), source=PoseSource.imported.value,
+                    framing=_framing(keypoints), source=found.source.value,
                 ))
     log.info("pose import from %s: %d imported, %d skipped", path, len(result.imported), len(result.errors))
     return result

@@ -14,11 +14,13 @@ from __future__ import annotations
 import gradio as gr
 from gradio.data_classes import FileData
 
+from pipelines.keypoints import JOINT_NAMES
 from pipelines.params import GenerationParams
 from studio.core import Studio
 from studio.db.tables import CreditAccount, User
 from studio.services import avatars, credits, generations, projects
 from studio.services import poses as gallery
+from studio.services.pose_from_photo import pose_from_photo
 from studio.ui.common import Page, creator_errors, uploaded_file
 
 
@@ -72,6 +74,16 @@ class StudioApi:
                 "poses": [{"id": c.id, "slug": c.slug, "name": c.name, "category": c.category,
                            "framing": c.framing, "difficulty": c.difficulty, "tags": list(c.tags),
                            "is_mine": c.is_mine} for c in result.items]}
+
+    def pose_from_photo(self, photo: FileData, request: gr.Request = None) -> dict:
+        """The pose of the person in a reference photo (JPEG, PNG or WebP, 256-4096 px, at most
+        10 MB; the largest person when there are several), as the pose JSON the library stores,
+        normalised to the photo. Nothing is saved and nothing is charged."""
+        user = self.page.user(request)
+        found = pose_from_photo(self.studio, user_id=user.id, file_path=uploaded_file(photo, "Photo"))
+        body = found.keypoints["body"]
+        return {"keypoints": found.keypoints, "people": found.people,
+                "joints_seen": [name for name, (_, _, v) in zip(JOINT_NAMES, body) if v]}
 
     def estimate(self, pose_count: int, variations: int = 1, preset: str = "", background: bool = False,
                  params: dict | None = None, request: gr.Request = None) -> dict:
@@ -131,7 +143,8 @@ class StudioApi:
         return out
 
 
-ENDPOINTS = ("create_project", "upload_avatar", "list_poses", "estimate", "balance", "submit", "status", "results")
+ENDPOINTS = ("create_project", "upload_avatar", "list_poses", "pose_from_photo", "estimate", "balance", "submit",
+             "status", "results")
 
 
 def render(page: Page) -> None:

@@ -14,6 +14,7 @@ from typing import Any, Callable
 
 import gradio as gr
 from gradio.utils import get_upload_folder
+from PIL import Image
 
 from studio.core import Studio
 from studio.db.tables import User
@@ -187,12 +188,21 @@ def photo_preview(value: Any, field: str) -> str:
     except StudioError as exc:
         return f"<div class='photo-refused' role='alert'><b>{esc(field)}:</b> {esc(exc)}</div>"
     width, height = photo.size
-    photo.thumbnail((240, 240))
-    buffer = io.BytesIO()
-    photo.save(buffer, format="WEBP", quality=80)
-    data = base64.b64encode(buffer.getvalue()).decode()
-    return (f"<div class='photo-ok'><img alt='{esc(field)}' src='data:image/webp;base64,{data}' "
+    return (f"<div class='photo-ok'><img alt='{esc(field)}' src='{data_url(photo, max_side=240)}' "
             f"style='max-height:200px;border-radius:6px'/><div>{width}x{height} px · ready</div></div>")
+
+
+def data_url(picture: Image.Image, *, max_side: int) -> str:
+    """``picture``, shrunk to fit ``max_side``, as a WebP ``data:`` URL for an ``<img>``.
+
+    A picture made from a creator's photo travels inside the page this way: no file is left in
+    Gradio's cache, where its link would open for anyone signed in.
+    """
+    picture = picture.copy()
+    picture.thumbnail((max_side, max_side))
+    buffer = io.BytesIO()
+    picture.save(buffer, format="WEBP", quality=80)
+    return "data:image/webp;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
 def esc(value: Any) -> str:

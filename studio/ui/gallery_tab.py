@@ -1,4 +1,5 @@
-"""Pose gallery: categories, filters, search, a grid to pick poses from, favourites, requests.
+"""Pose gallery: categories, filters, search, a grid to pick poses from, favourites, requests,
+and the pose editor, which starts from a library pose, from scratch or from a reference photo.
 
 Clicking a pose toggles it in the selection; the selection is shared with the Batch tab.
 """
@@ -8,10 +9,11 @@ from __future__ import annotations
 import gradio as gr
 
 from studio.db.engine import Database
-from studio.enums import Difficulty, Framing, Gender
+from studio.enums import Difficulty, Framing, Gender, PoseSource
 from studio.services import my_poses, pose_requests
 from studio.services import poses as gallery
-from studio.ui.common import Page, Shared, Viewer, creator_errors, esc, uploaded_file
+from studio.services.pose_from_photo import PhotoPose, pose_from_photo
+from studio.ui.common import Page, Shared, Viewer, creator_errors, data_url, esc, uploaded_file
 from studio.ui.pose_editor import PoseEditor, pose_json
 
 ANY = "any"  # every menu's "no filter"
@@ -36,6 +38,8 @@ FILTERS = {
     "framing": _menu("Any framing", Framing),
 }
 SORTS = [(_words(sort), sort) for sort in gallery.SORTS]
+PHOTO_FIELD = "Reference photo"
+OVERLAY_SIDE = 640  # px: the skeleton stays legible, the page stays light (the picture travels inside it)
 
 
 def category_choices(db: Database, user_id: int | None = None) -> list[tuple[str, str]]:
@@ -92,6 +96,19 @@ def recaption(cards: list[dict], selected: list[int]):
 
 def clear_selection():
     return [], _selection_text([])
+
+
+def _overlay_html(found: PhotoPose) -> str:
+    """The photo with the skeleton found in it, and who was read when several people were seen."""
+    if found.people > 1:
+        people = f"{found.people} people found: the {'larger' if found.people == 2 else 'largest'} one was used."
+    else:
+        people = "1 person found."
+    return (f"<figure class='pose-photo-found' data-people='{found.people}' style='margin:0'>"
+            f"<img alt='The pose found in your photo' src='{data_url(found.overlay, max_side=OVERLAY_SIDE)}' "
+            f"style='max-width:100%;max-height:420px;border-radius:6px'/>"
+            f"<figcaption>{esc(people)} Adjust it in the pose editor below, name it and save it.</figcaption>"
+            "</figure>")
 
 
 class GalleryTab:
@@ -155,15 +172,26 @@ class GalleryTab:
             raise gr.Error("Click a pose in the grid first, then press 'Edit a copy'.")
         draft = my_poses.duplicate_from_library(self.db, user_id=user.id, pose_id=int(pose_id))
         return pose_json(draft.keypoints_json), f"{draft.name} (my version)", draft.category_slug or ANY, \
-            "Drag the joints, then save it as your pose."
+            PoseSource.user.value, "Drag the joints, then save it as your pose."
 
     @creator_errors
-    def save_my_pose(self, pose: dict, name: str, category: str, request: gr.Request):
+    def find_pose(self, photo, request: gr.Request):
+        """Load the pose of the person in the creator's photo into the editor; nothing is stored
+        until they save it. A refused photo raises, so the editor keeps the pose it had."""
+        user = self.page.user(request)
+        if not photo:
+            raise gr.Error(f"{PHOTO_FIELD}: choose a photo of a person first, then press 'Find the pose'.")
+        found = pose_from_photo(self.page.studio, user_id=user.id, file_path=uploaded_file(photo, PHOTO_FIELD))
+        return (_overlay_html(found), pose_json(found.keypoints), "", PoseSource.extracted.value,
+                "The pose from your photo is in the editor: drag any joint that is off, name it and save it.")
+
+    @creator_errors
+    def save_my_pose(self, pose: dict, name: str, category: str, source: str, request: gr.Request):
         user = self.page.user(request)
         if not (name or "").strip():
             raise gr.Error("Give your pose a name, e.g. 'Holding the tote bag high'.")
         saved = my_poses.create_pose(self.page.studio, user_id=user.id, name=name, keypoints_json=pose,
-                                     category_slug=_chosen(category))
+                                     category_slug=_chosen(category), source=source or PoseSource.user.value)
         return (f"Saved **{esc(saved.name)}** to your poses (only you can see it). "
                 "Tick *My poses only* to find it.")
 
@@ -235,7 +263,20 @@ def render(page: Page, shared: Shared) -> None:
                     copy = gr.Button("Edit a copy in the pose editor", size="sm", elem_id="gallery-edit-copy")
                 favourite_note = gr.Markdown()
 
+        with gr.Accordion("Pose from a reference photo", open=False, elem_id="pose-photo-box"):
+            with gr.Row():
+                with gr.Column(scale=2):
+                    gr.Markdown("Upload a photo of a person and the studio reads their pose into the editor "
+                                "below. One person seen whole or from the waist up, in clear light, works best. "
+                                "Nothing is saved until you save the pose.")
+                    photo = gr.File(label=f"{PHOTO_FIELD} of a person (JPEG, PNG or WebP)", file_types=["image"],
+                                    type="filepath", height=120, elem_id="pose-photo")
+                    find = gr.Button("Find the pose", variant="primary", elem_id="pose-photo-find")
+                with gr.Column(scale=3):
+                    overlay = gr.HTML(elem_id="pose-photo-overlay")
         with gr.Accordion("Pose editor: make your own pose", open=False, elem_id="gallery-editor") as editor_box:
+            # Where the pose in the editor came from, as My poses records it: held on the server.
+            e_source = gr.State(PoseSource.user.value)
             gr.Markdown("Drag joints to shape the pose; double-click a joint to hide it. The picture on the right "
                         "is exactly what steers the model.")
             editor = PoseEditor.render(elem_id="gallery-pose-editor")
@@ -280,9 +321,13 @@ def render(page: Page, shared: Shared) -> None:
         recaption, [page_cards, shared.selected_poses], grid, api_visibility="private")
     clear.click(clear_selection, None, [shared.selected_poses, selection], api_visibility="private").then(
         recaption, [page_cards, shared.selected_poses], grid, api_visibility="private")
-    copy.click(handlers.edit_copy, focused, [editor.load_target, e_name, e_category, e_note],
-               api_visibility="private").then(lambda: gr.update(open=True), None, editor_box, api_visibility="private")
-    e_save.click(handlers.save_my_pose, [editor.value, e_name, e_category], e_note, api_visibility="private")
+    open_editor = dict(fn=lambda: gr.update(open=True), inputs=None, outputs=editor_box, api_visibility="private")
+    copy.click(handlers.edit_copy, focused, [editor.load_target, e_name, e_category, e_source, e_note],
+               api_visibility="private").success(**open_editor)
+    find.click(handlers.find_pose, photo, [overlay, editor.load_target, e_name, e_source, e_note],
+               api_visibility="private").success(**open_editor)
+    e_save.click(handlers.save_my_pose, [editor.value, e_name, e_category, e_source], e_note,
+                 api_visibility="private")
 
     r_send.click(handlers.send_request, [r_name, r_description, r_category, r_reference],
                  [r_mine, r_open, r_note, r_name, r_description, r_reference], api_visibility="private")

@@ -1,14 +1,16 @@
-"""Importing OpenPose JSON and skeleton pictures: round trips, bad files reported, the rest kept."""
+"""Importing OpenPose JSON, skeleton pictures and photos: round trips, bad files reported, the rest kept."""
 
 from __future__ import annotations
 
 import json
+import shutil
 
+import numpy as np
 import pytest
 from PIL import Image
 from sqlmodel import select
 
-from pipelines.keypoints import Keypoints
+from pipelines.keypoints import JOINT, Keypoints
 from pipelines.openpose_formats import BODY25_TO_COCO18, PoseFileError, keypoints_from_openpose, to_openpose_json
 from pipelines.skeleton import fit_transform, render_pose
 from studio.cli import main as cli_main
@@ -17,6 +19,7 @@ from studio.services import poses, users
 from studio.services.errors import InvalidInput
 from studio.services.pose_import import import_path
 from studio.services.poses import PoseQuery
+from tests.photos import ASTRONAUT, GRACE_HOPPER, astronaut
 
 STANDING = Keypoints.from_json({"aspect": 0.75, "body": [
     [0.5, 0.12, 1], [0.5, 0.22, 1], [0.4, 0.22, 1], [0.37, 0.37, 1], [0.36, 0.5, 1], [0.6, 0.22, 1],
@@ -135,7 +138,7 @@ def test_bad_files_are_reported_and_the_rest_imported(target, tmp_path):
     assert "not an OpenPose JSON file" in reasons["not_openpose.json"]
     assert "shows only 5 joints; at least 6" in reasons["few.json"]
     assert "not a readable picture" in reasons["fake.png"]
-    assert "not an OpenPose skeleton picture" in reasons["photo.jpg"]
+    assert "at least 256 px" in reasons["photo.jpg"]  # not a skeleton: read as a photo, which it is too small for
     assert "unsupported file type .txt" in reasons["notes.txt"]
     lines = result.lines()
     assert lines[-1] == "2 imported into t-imported, 7 skipped"
@@ -197,34 +200,30 @@ def test_cli_import(sqlite_studio, tmp_path, monkeypatch, capsys):
         get_settings.cache_clear()
 
 
-# --- pose from a photo (pipelines.extraction) ------------------------------------------------
+# --- photos of people (pipelines.extraction) ---------------------------------------------------
 
 
-def test_extraction_without_a_detector_says_what_to_install(monkeypatch):
-    import importlib.util
-
-    from pipelines import extraction
-
-    real = importlib.util.find_spec
-    monkeypatch.setattr(extraction.importlib.util, "find_spec",
-                        lambda name, *a: None if name in ("controlnet_aux", "mediapipe") else real(name, *a))
-    assert extraction.available_backend() is None
-    with pytest.raises(extraction.ExtractionUnavailable) as err:
-        extraction.extract_pose(Image.new("RGB", (256, 256)))
-    message = str(err.value)
-    assert "pip install controlnet_aux" in message and "lllyasviel/Annotators" in message
-    assert "body_pose_model.pth" in message and "pip install mediapipe" in message
-    assert extraction.unavailable_reason() == message
-
-
-def test_extraction_names_missing_weights_when_controlnet_aux_is_installed(monkeypatch):
-    from pipelines import extraction
-
-    monkeypatch.setattr(extraction, "_installed", lambda name: name == "controlnet_aux")
-    monkeypatch.setattr(extraction, "_annotator_weights_cached", lambda: False)
-    assert extraction.available_backend() is None
-    with pytest.raises(extraction.ExtractionUnavailable, match="weights are not cached.*huggingface-cli download"):
-        extraction.extract_pose(Image.new("RGB", (256, 256)))
+def test_photos_become_poses_and_pictures_without_a_person_say_why(target, tmp_path):
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    shutil.copy(ASTRONAUT, folder / "astronaut_salute.png")
+    astronaut().save(folder / "astronaut_again.webp", quality=90)
+    shutil.copy(GRACE_HOPPER, folder / "hopper.jpg")
+    Image.fromarray(np.tile(np.linspace(0, 255, 400, dtype=np.uint8), (300, 1))).convert("RGB").save(folder / "sky.jpg")
+    result = import_path(target, folder, category="t-imported", owner=None)
+    assert {p.name: p.description for p in result.imported} == {
+        "Astronaut again": "Imported from astronaut_again.webp",
+        "Astronaut salute": "Imported from astronaut_salute.png"}
+    for pose in result.imported:
+        assert pose.source == "extracted"
+        body = _body(pose)
+        assert body.aspect == pytest.approx(1.0)
+        x, y, v = body.body[JOINT["nose"]]
+        assert v == 1 and (x * 512, y * 512) == (pytest.approx(222, abs=26), pytest.approx(128, abs=26))
+    reasons = dict(result.errors)
+    assert set(reasons) == {"hopper.jpg", "sky.jpg"}
+    assert reasons["sky.jpg"].startswith("no person was found in the photo; use a photo of one person")
+    assert "nothing below the shoulders can be seen" in reasons["hopper.jpg"]
 
 
 def test_importing_extraction_loads_no_torch():

@@ -47,7 +47,8 @@ def progress_state(page) -> tuple[str | None, int, int]:
     return bar.get_attribute("data-status"), int(bar.get_attribute("data-done")), int(bar.get_attribute("data-total"))
 
 
-def make_avatar_and_pick(page, url: str, tmp_path: Path, poses: int) -> None:
+def make_avatar(page, url: str, tmp_path: Path) -> None:
+    """Open the studio, make a project and an avatar from a photo."""
     page.goto(url)
     page.wait_for_selector("#studio-balance", timeout=60_000)
     fill(page, "avatar-new-project", "Spring catalogue")
@@ -61,6 +62,9 @@ def make_avatar_and_pick(page, url: str, tmp_path: Path, poses: int) -> None:
     wait_for(lambda: "saved" in page.locator("#avatar-status").inner_text(), what="the avatar to save")
     shoot(page, "tab-avatar")
 
+
+def make_avatar_and_pick(page, url: str, tmp_path: Path, poses: int) -> None:
+    make_avatar(page, url, tmp_path)
     open_tab(page, "Pose gallery")
     thumbs = page.locator("#gallery-grid .thumbnail-item")
     wait_for(lambda: thumbs.count() >= poses, what="pose thumbnails")
