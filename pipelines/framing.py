@@ -6,7 +6,12 @@ on the person it generated), padded for the top of the head and the feet, and th
 of the target shape is centred on that box and kept inside the image. When the target
 shape cannot hold the whole person inside the image (a tall full-body picture as a wide
 banner), the window reaches past the edges and the extra room is filled with a blurred,
-enlarged copy of the picture instead of cutting the person or stretching anything.
+enlarged copy of the picture instead of cutting the person or stretching anything. The
+person box holds every visible joint, the nose, eyes and ears included, so the head is
+always inside the crop.
+
+Without a usable pose, the face found in the picture (MediaPipe, ``pipelines.face``) with
+room for hair and chin is what the window must hold; without a face, the centre is kept.
 """
 
 from __future__ import annotations
@@ -17,7 +22,9 @@ from typing import Any
 from PIL import Image, ImageFilter, ImageOps
 
 from .encoding import flatten_rgb
+from .face import crop_box as face_window, find_face
 from .keypoints import JOINT, Keypoints, PoseError
+from .mediapipe_models import PerceptionUnavailable
 from .skeleton import POSE_MARGIN, PoseTransform, fit_transform
 
 log = logging.getLogger(__name__)
@@ -32,7 +39,8 @@ HEAD_ROOM, FOOT_ROOM, SIDE_ROOM = 0.12, 0.06, 0.08
 
 def person_box(image_size: tuple[int, int], keypoints_json: dict[str, Any] | None) -> Box | None:
     """(x0, y0, x1, y1) in image pixels around the person, padded for head and feet and kept
-    inside the image; None when the pose is missing or unusable (then frames centre-crop)."""
+    inside the image; None when the pose is missing or unusable (then ``frame`` keeps the face
+    it finds, or the centre)."""
     if not keypoints_json:
         return None
     width, height = image_size
@@ -59,6 +67,20 @@ def _head_height(keypoints: Keypoints, fit: PoseTransform) -> float:
         return 0.0
     (_, ny), (_, cy) = fit.apply(nose[0], nose[1]), fit.apply(neck[0], neck[1])
     return abs(cy - ny)
+
+
+def head_box(image: Image.Image) -> Box | None:
+    """(x0, y0, x1, y1) of the largest face in ``image`` with its hair and chin (the identity
+    crop's square), or None when there is none or detection cannot run here."""
+    try:
+        found = find_face(image)
+    except PerceptionUnavailable as exc:
+        log.warning("framing without a pose keeps the centre: %s", exc)
+        return None
+    if found is None:
+        return None
+    x0, y0, x1, y1 = face_window(image.size, found)
+    return float(x0), float(y0), float(x1), float(y1)
 
 
 def crop_window(image_size: tuple[int, int], aspect: float, person: Box | None) -> Box:
@@ -102,7 +124,10 @@ def frame(image: Image.Image, keypoints_json: dict[str, Any] | None, size: tuple
         return image.copy()
     image = flatten_rgb(image)
     width, height = size
-    box = crop_window(image.size, width / height, person_box(image.size, keypoints_json))
+    person = person_box(image.size, keypoints_json)
+    if person is None:
+        person = head_box(image)
+    box = crop_window(image.size, width / height, person)
     x0, y0, x1, y1 = box
     eps = 1e-6
     if x0 >= -eps and y0 >= -eps and x1 <= image.width + eps and y1 <= image.height + eps:

@@ -80,7 +80,7 @@ def xl_engine(engine_options):
 
 @pytest.fixture(autouse=True)
 def _fresh_face_cache():
-    """face_crop remembers detections per picture; tests that stub the cascades must not see (or leave) them."""
+    """face_crop remembers detections per picture; tests that count detections must not see (or leave) them."""
     from pipelines.face import clear_face_cache
 
     clear_face_cache()

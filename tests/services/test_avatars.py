@@ -16,6 +16,7 @@ from studio.enums import LedgerKind
 from studio.services import avatars, credits, projects, users
 from studio.services.avatars import AvatarGenerationFailed
 from studio.services.errors import InsufficientCredits, InvalidInput, NotFound
+from tests import photos
 
 PERSONA = {"name": "Amira", "age": 27, "personality": "warm, composed", "background": "Runs a fashion label"}
 ATTRIBUTES = {"gender": "woman", "age_range": "25-34", "hair_style": "covered by a hijab", "eye_colour": "dark brown",
@@ -26,11 +27,12 @@ def user(studio, name="ana", starter=100) -> int:
     return users.get_or_create(studio.db, name=name, starter_credits=starter).id
 
 
-def photo(tmp_path, name="me.jpg", size=(300, 400)) -> Path:
+def photo(tmp_path, name="me.jpg", size=(300, 400), picture: Image.Image | None = None) -> Path:
+    """A JPEG upload with a camera name in its EXIF: Grace Hopper's portrait at ``size``, or ``picture``."""
     path = tmp_path / name
     exif = Image.Exif()
     exif[0x010F] = "SecretCam"
-    Image.new("RGB", size, (200, 150, 120)).save(path, format="JPEG", exif=exif)
+    (picture or photos.portrait(size)).save(path, format="JPEG", exif=exif)
     return path
 
 
@@ -196,6 +198,27 @@ def test_a_refused_upload_costs_nothing_and_leaves_no_file(studio, tmp_path):
     assert ledger(studio, ana, "charge") == []
     assert media_files(studio, ana, "avatars") == []
     assert avatars.list_avatars(studio.db, user_id=ana) == []
+
+
+@pytest.mark.parametrize("picture, refusal", [
+    (photos.without_a_face, r"no face was found in the photo; use a photo where the face is clearly visible"),
+    (photos.two_people, r"the photo shows 2 faces; use a photo of one person alone"),
+    (photos.small_face, r"the face in the photo is only \d+ px across, too small .*use a closer photo"),
+], ids=["no face", "two people", "tiny face"])
+def test_a_photo_without_one_clear_face_is_refused_before_any_charge(studio, tmp_path, picture, refusal):
+    ana = user(studio)
+    project = projects.create_project(studio, user_id=ana, name="P")
+    with pytest.raises(InvalidInput, match=refusal):
+        avatars.create_from_upload(studio, user_id=ana, project_id=project.id, name="Me",
+                                   file_path=photo(tmp_path, picture=picture()), submission_key="click-1")
+    assert credits.balance(studio.db, user_id=ana) == 100
+    assert ledger(studio, ana, "charge") == []
+    assert media_files(studio, ana, "avatars") == []
+    assert avatars.list_avatars(studio.db, user_id=ana) == []
+    # nothing was used up: the same click with a photo of one face goes through, charged once
+    avatar = avatars.create_from_upload(studio, user_id=ana, project_id=project.id, name="Me",
+                                        file_path=photo(tmp_path, "good.jpg"), submission_key="click-1")
+    assert avatar.id and credits.balance(studio.db, user_id=ana) == 98
 
 
 def test_an_upload_without_enough_credits_keeps_nothing(studio, tmp_path):

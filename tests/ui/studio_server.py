@@ -7,22 +7,17 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from PIL import Image, ImageDraw
-
 from studio.core import Studio
 from studio.startup import make_queue
 from studio.settings import load_settings
 from studio.startup import prepare_database
 from studio.web import BackgroundServer, build_asgi
+from tests.photos import portrait
 
 
 def make_photo(path: Path) -> str:
-    """A 320x400 picture with a face-like oval over a body: enough for the tiny preset."""
-    image = Image.new("RGB", (320, 400), (200, 170, 150))
-    draw = ImageDraw.Draw(image)
-    draw.ellipse((110, 60, 210, 190), fill=(230, 200, 180))
-    draw.rectangle((90, 200, 230, 400), fill=(40, 60, 120))
-    image.save(path)
+    """A 320x400 photo of one person (Grace Hopper's portrait): an upload the face check accepts."""
+    portrait().save(path)
     return str(path)
 
 

@@ -1,6 +1,7 @@
 """An avatar from a photo: the avatar row and its charge are one transaction; the files are
 written first and removed again if that transaction fails, so a refused upload costs nothing
-and leaves nothing behind."""
+and leaves nothing behind. The photo must show one person's face, large enough for a likeness
+(``pipelines.face.portrait_face``): that is checked before anything is written or charged."""
 
 from __future__ import annotations
 
@@ -8,8 +9,11 @@ import logging
 import uuid
 from pathlib import Path
 
+from PIL import Image
 from sqlmodel import select
 
+from pipelines.face import FaceError, portrait_face
+from pipelines.mediapipe_models import PerceptionUnavailable
 from studio import uploads
 from studio.core import Studio
 from studio.db.engine import Database
@@ -18,7 +22,7 @@ from studio.enums import AvatarSource, LedgerKind
 from studio.services import access, credits
 from studio.services.avatars.edit import get_avatar
 from studio.services.avatars.persona import AVATARS, avatar_name
-from studio.services.errors import NotFound
+from studio.services.errors import InvalidInput, NotFound, StudioError
 from studio.services.projects import touch
 
 log = logging.getLogger(__name__)
@@ -26,7 +30,7 @@ log = logging.getLogger(__name__)
 
 def create_from_upload(studio: Studio, *, user_id: int, project_id: int, name: str, file_path: str | Path,
                        submission_key: str | None = None) -> Avatar:
-    """Check the photo, keep it (re-encoded, metadata stripped) and charge ``avatar.upload``."""
+    """Check the photo and its face, keep it (re-encoded, metadata stripped) and charge ``avatar.upload``."""
     name = avatar_name(name)
     key = f"avatar-upload:{user_id}:{submission_key or uuid.uuid4().hex}"
     if submission_key:
@@ -34,6 +38,7 @@ def create_from_upload(studio: Studio, *, user_id: int, project_id: int, name: s
         if earlier is not None:
             return earlier
     photo = uploads.read_photo(file_path)
+    _check_face(photo)
     media = studio.media
     image_path = media.save_png(user_id, AVATARS, photo)
     thumbnail_path = media.save_thumbnail(user_id, AVATARS, photo)
@@ -61,6 +66,18 @@ def create_from_upload(studio: Studio, *, user_id: int, project_id: int, name: s
         raise
     log.info("user %s created avatar %s from a photo", user_id, avatar.id)
     return avatar
+
+
+def _check_face(photo: Image.Image) -> None:
+    # An avatar without a usable face would be charged for and then give every batch a stranger.
+    try:
+        portrait_face(photo)
+    except FaceError as exc:
+        raise InvalidInput(str(exc)) from None
+    except PerceptionUnavailable as exc:
+        log.error("avatar upload refused: %s", exc)
+        raise StudioError("the face in the photo cannot be checked on this server right now, so no avatar "
+                          "was made and nothing was charged; please try again later") from None
 
 
 class _AlreadyDone(Exception):
