@@ -1,11 +1,15 @@
 """Person masks and background replacement.
 
-``person_mask``: with no segmentation model available offline, the person is segmented with
-OpenCV's GrabCut (colour models of foreground and background, iterated graph cuts). The known
-pose seeds it: the drawn skeleton (thick limbs, a head disc) is sure foreground, a band around
-it is probable foreground, the rest of the person's box probable background and everything
-well outside the box sure background. Without keypoints GrabCut starts from a centred box.
-If GrabCut cannot separate anything (a flat picture), the skeleton seed itself is the mask.
+``person_mask``: MediaPipe SelfieSegmentation (its model ships in the mediapipe wheel) gives
+each pixel's probability of being the person. The general model (``model_selection=0``, 256x256
+inside) is used: on the astronaut photo it scores 0.96 IoU against a hand-drawn outline (the held
+helmet left out of the score) and keeps the flag behind her background, where the landscape
+model (1) leaks into the flag and scores lower at every threshold.
+
+The known skeleton only refines the model's answer: its limbs, drawn thick, are OR-ed in where
+the model is unsure (probability between ``UNSURE`` and ``PERSON``), which keeps an arm or leg
+the model half dropped. Where the model is sure it is background, the skeleton changes nothing,
+so a pose that does not match the picture never paints the background in.
 
 ``replace_background``: the mask is shrunk by the blur's reach before being feathered, so not
 one pixel of the old background is blended in (no halo); the edge fades into the new one.
@@ -21,6 +25,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageOps
 
 from .keypoints import JOINT, LIMBS, Keypoints
+from .mediapipe_models import detector_input, run, solutions
 from .skeleton import POSE_MARGIN, fit_transform
 
 if TYPE_CHECKING:
@@ -28,60 +33,65 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-GRABCUT_ITERATIONS = 4
+SEGMENTATION_MODEL = 0  # SelfieSegmentation's general model; see the module docstring for why
+# Probability from which a pixel is the person. Measured on the astronaut: 0.7 scores best
+# against the outline (0.957 IoU, against 0.949 at 0.5) and leaves the flag's stripes beside her
+# arm out (0.07 % of the flag's pixels kept, against 3.5 % at 0.5), where the model is half sure.
+PERSON = 0.7
+UNSURE = 0.1  # from here up to PERSON the model is unsure, and the skeleton may claim the pixel
+LIMB_WIDTH = 0.06  # the skeleton's limbs, drawn as thick as this share of the person's height
 
 
 def person_mask(image: Image.Image, keypoints: Keypoints | None = None, *, margin: float = POSE_MARGIN) -> Image.Image:
     """An L mask (255 = person) for ``image``. ``keypoints`` are the pose the picture was made
-    from (placed with the same ``margin`` as ``render_pose``)."""
-    import cv2
-
-    rgb = np.asarray(image.convert("RGB"))
-    h, w = rgb.shape[:2]
-    gc = np.full((h, w), cv2.GC_BGD, np.uint8)
-    if keypoints is not None:
-        sure, band, box = _skeleton_seed(keypoints, w, h, margin)
-        x0, y0, x1, y1 = box
-        gc[y0:y1, x0:x1] = cv2.GC_PR_BGD
-        gc[band] = cv2.GC_PR_FGD
-        gc[sure] = cv2.GC_FGD
-        seed = band
-    else:
-        x0, y0, x1, y1 = int(w * 0.15), int(h * 0.05), int(w * 0.85), h
-        gc[y0:y1, x0:x1] = cv2.GC_PR_FGD
-        seed = gc == cv2.GC_PR_FGD
-    bgd, fgd = np.zeros((1, 65), np.float64), np.zeros((1, 65), np.float64)
-    try:
-        cv2.grabCut(rgb[:, :, ::-1].copy(), gc, None, bgd, fgd, GRABCUT_ITERATIONS, cv2.GC_INIT_WITH_MASK)
-        mask = np.isin(gc, (cv2.GC_FGD, cv2.GC_PR_FGD))
-    except cv2.error as exc:  # one colour only, no background samples, ...
-        logger.info("grabCut could not segment (%s); using the pose seed as the mask", exc)
-        mask = seed
+    from (placed with the same ``margin`` as ``render_pose``); without them the model decides alone."""
+    probability = person_probability(image)
+    skeleton = None if keypoints is None else skeleton_mask(keypoints, image.width, image.height, margin)
+    mask = refine(probability, skeleton)
     if not mask.any():
-        mask = seed
-    return Image.fromarray((mask * 255).astype(np.uint8), "L")
+        logger.info("no person found in a %dx%d picture; the whole picture counts as background", *image.size)
+    return Image.fromarray(mask.astype(np.uint8) * 255, "L")
 
 
-def _skeleton_seed(keypoints: Keypoints, w: int, h: int, margin: float):
-    tf = fit_transform(keypoints, w, h, margin)
+def person_probability(image: Image.Image) -> np.ndarray:
+    """Each pixel's probability (float32, 0..1, the picture's height x width) of being the person."""
+    pixels = detector_input(image)
+
+    def make():
+        return solutions().selfie_segmentation.SelfieSegmentation(model_selection=SEGMENTATION_MODEL)
+
+    found = run("selfie_segmentation", make, lambda model: model.process(pixels).segmentation_mask)
+    probability = np.clip(np.asarray(found, dtype=np.float32), 0.0, 1.0)
+    if probability.shape != (image.height, image.width):  # the model saw a shrunk copy
+        probability = np.asarray(Image.fromarray(probability, "F").resize(image.size, Image.BILINEAR))
+    return probability
+
+
+def refine(probability: np.ndarray, skeleton: np.ndarray | None) -> np.ndarray:
+    """The person (bool): where the model is sure, plus the skeleton where the model is unsure."""
+    mask = probability >= PERSON
+    if skeleton is not None:
+        mask |= skeleton & (probability >= UNSURE)
+    return mask
+
+
+def skeleton_mask(keypoints: Keypoints, width: int, height: int, margin: float = POSE_MARGIN) -> np.ndarray:
+    """The pose drawn as a filled figure (bool): thick limbs and a head disc, placed as ``render_pose`` places it."""
+    tf = fit_transform(keypoints, width, height, margin)
+    _, y0, _, y1 = tf.person_box(keypoints)
+    limb = max(2, round(LIMB_WIDTH * (y1 - y0)))
+    figure = Image.new("L", (width, height), 0)
+    draw = ImageDraw.Draw(figure)
     body = keypoints.body
-    limb = max(2, round(min(w, h) * 0.035))
-    sure_img = Image.new("L", (w, h), 0)
-    draw = ImageDraw.Draw(sure_img)
     for a, b in LIMBS:
         if body[a][2] > 0 and body[b][2] > 0:
             draw.line([tf.apply(*body[a][:2]), tf.apply(*body[b][:2])], fill=255, width=limb)
     nose, neck = JOINT["nose"], JOINT["neck"]
     if body[nose][2] > 0 and body[neck][2] > 0:
         (nx, ny), (kx, ky) = tf.apply(*body[nose][:2]), tf.apply(*body[neck][:2])
-        r = max(limb, 0.6 * float(np.hypot(nx - kx, ny - ky)))
+        r = max(limb, 0.6 * math.hypot(nx - kx, ny - ky))
         draw.ellipse([nx - r, ny - r, nx + r, ny + r], fill=255)
-    sure = np.asarray(sure_img) > 0
-    band = np.asarray(sure_img.filter(ImageFilter.MaxFilter(_odd(limb * 3)))) > 0
-    bx0, by0, bx1, by1 = tf.person_box(keypoints)
-    pad_x, pad_y = 0.25 * (bx1 - bx0) + limb * 2, 0.15 * (by1 - by0) + limb * 2
-    box = (max(0, int(bx0 - pad_x)), max(0, int(by0 - pad_y)), min(w, int(bx1 + pad_x) + 1), min(h, int(by1 + pad_y) + 1))
-    return sure, band, box
+    return np.asarray(figure) > 0
 
 
 def replace_background(image: Image.Image, mask: Image.Image, *, colour: tuple[int, int, int] | str | None = None,
@@ -98,7 +108,9 @@ def replace_background(image: Image.Image, mask: Image.Image, *, colour: tuple[i
         background = ImageOps.fit(backdrop.convert("RGB"), image.size, Image.Resampling.LANCZOS)
     else:
         background = Image.new("RGB", image.size, colour if colour is not None else (255, 255, 255))
-    radius = feather if feather is not None else max(1.0, min(image.size) / 256)
+    # 1 px of blur per 512 px: wide enough to hide the cut, narrow enough to keep the hair (at
+    # 1/256 the inward fade took the outer 12 px of the astronaut's hair).
+    radius = feather if feather is not None else max(1.0, min(image.size) / 512)
     # Feather inward only: erode by the blur's reach first, so no pixel outside the mask (the
     # old background) gets any weight, and the edge fades into the new background instead.
     shrink = 2 * math.ceil(3 * radius) + 1
@@ -111,7 +123,3 @@ def scene_background(engine: "PoseEngine", image: Image.Image, mask: Image.Image
     w, h = image.size
     scene = engine.generate_scene(prompt, seed, w - w % 8, h - h % 8)
     return replace_background(image, mask, backdrop=scene)
-
-
-def _odd(n: int) -> int:
-    return n if n % 2 else n + 1

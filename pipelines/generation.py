@@ -200,7 +200,7 @@ class PoseEngine:
         import torch
 
         p = call.params
-        controls = [render_pose(item.keypoints, p.width, p.height) for item in chunk]
+        controls = [self.control_image(item.keypoints, p.width, p.height) for item in chunk]
         generators = [torch.Generator("cpu").manual_seed(item.seed) for item in chunk]
         keys = tuple(item.key for item in chunk)
         interrupted = False
@@ -243,6 +243,10 @@ class PoseEngine:
         if interrupted:
             raise _Interrupted
         return list(output.images)
+
+    def control_image(self, keypoints: Keypoints, width: int, height: int) -> Image.Image:
+        """The pose as this preset's ControlNet reads it: OpenPose colours, its own line widths."""
+        return render_pose(keypoints, width, height, line_style=self.preset.line_style)
 
     def stage_steps(self, steps: int) -> tuple[int, int]:
         """(base steps, refiner steps) a call with ``steps`` runs: diffusers' own split of the

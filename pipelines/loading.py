@@ -107,17 +107,18 @@ def load_engine(preset: Preset, options: EngineOptions) -> "PoseEngine":
     if offline:
         common["local_files_only"] = True
     fetch = _Fetcher(preset, offline)
-    controlnet = fetch(preset.controlnet, "ControlNet",
-                       lambda: ControlNetModel.from_pretrained(where(preset.controlnet), **common))
+    controlnet = fetch(preset.controlnet, "ControlNet", lambda: ControlNetModel.from_pretrained(
+        where(preset.controlnet), variant=preset.variant("controlnet", dtype_name), **common))
     extra: dict[str, Any] = {}
     if preset.vae:
-        extra["vae"] = fetch(preset.vae, "VAE", lambda: AutoencoderKL.from_pretrained(where(preset.vae), **common))
-    variant = preset.variant if dtype == torch.float16 and not preset.local else None
+        extra["vae"] = fetch(preset.vae, "VAE", lambda: AutoencoderKL.from_pretrained(
+            where(preset.vae), variant=preset.variant("vae", dtype_name), **common))
     pipeline_cls = pipeline_classes(preset.family)[0]
     if preset.family == "sd15":
         extra.update(safety_checker=None, feature_extractor=None, requires_safety_checker=False)
     pipe = fetch(preset.base_model, "base model", lambda: pipeline_cls.from_pretrained(
-        where(preset.base_model), controlnet=controlnet, variant=variant, **extra, **common))
+        where(preset.base_model), controlnet=controlnet, variant=preset.variant("base", dtype_name),
+        **extra, **common))
     fetch(f"{preset.ip_adapter_repo}/{preset.ip_adapter_subfolder}/{preset.ip_adapter_weight}", "IP-Adapter",
           lambda: pipe.load_ip_adapter(where(preset.ip_adapter_repo), subfolder=preset.ip_adapter_subfolder,
                                        weight_name=preset.ip_adapter_weight,
@@ -128,7 +129,8 @@ def load_engine(preset: Preset, options: EngineOptions) -> "PoseEngine":
     pipe.scheduler = make_scheduler(preset.scheduler, pipe.scheduler.config)
     refiner = None
     if preset.refiner:
-        refiner = fetch(preset.refiner, "refiner", lambda: load_refiner(pipe, where(preset.refiner), variant, common))
+        refiner = fetch(preset.refiner, "refiner", lambda: load_refiner(
+            pipe, where(preset.refiner), preset.variant("refiner", dtype_name), common))
         refiner.scheduler = make_scheduler(preset.scheduler, refiner.scheduler.config)
     return finish_engine(pipe, preset, options, device, dtype_name, refiner=refiner)
 

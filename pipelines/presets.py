@@ -9,8 +9,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .skeleton import LineStyle
+
 DEFAULT_NEGATIVE = ("lowres, blurry, deformed, bad anatomy, extra limbs, extra fingers, "
                     "watermark, text, signature, cropped")
+
+
+# The components loaded with diffusers' from_pretrained, where a weights variant applies (the
+# IP-Adapter and the LoRA are single files named in the preset).
+VARIANT_COMPONENTS = ("base", "controlnet", "vae", "refiner")
 
 
 class UnknownPresetError(ValueError):
@@ -44,7 +51,11 @@ class Preset:
     licence: str = ""
     description: str = ""
     local: bool = False  # ids are folders under EngineOptions.models_dir
-    variant: str | None = None  # "fp16" weights where the repo has them (used only with fp16)
+    # The components ("base", "controlnet", "vae", "refiner") whose repos also hold half-precision
+    # weights (``*.fp16.safetensors``): loaded in float16, those are fetched instead, half the bytes.
+    fp16_variants: frozenset[str] = frozenset()
+    # How thick the pose is drawn for this preset's ControlNet (what it was trained on).
+    line_style: LineStyle = LineStyle.OPENPOSE
     # SDXL only: a second-stage refiner (StableDiffusionXLImg2ImgPipeline sharing the base's
     # text_encoder_2 and VAE). The split is by noise level, as diffusers' denoising_end/start:
     # the base takes the timesteps above (1 - refiner_start) x 1000 and hands over latents, the
@@ -52,6 +63,16 @@ class Preset:
     refiner: str | None = None
     refiner_start: float = 0.8
     internal: bool = False  # tests only: not listed, not offered in the studio
+
+    def __post_init__(self):
+        unknown = set(self.fp16_variants) - set(VARIANT_COMPONENTS)
+        if unknown:
+            raise ValueError(f"preset {self.key!r}: fp16_variants names {sorted(unknown)}; "
+                             f"only {', '.join(VARIANT_COMPONENTS)} can have one")
+
+    def variant(self, component: str, dtype: str) -> str | None:
+        """The weights variant to load ``component`` with in ``dtype`` (a torch dtype name)."""
+        return "fp16" if dtype == "float16" and component in self.fp16_variants else None
 
     @property
     def model_ids(self) -> dict[str, str]:
@@ -72,6 +93,8 @@ _OPENPOSE_SD15 = "lllyasviel/control_v11p_sd15_openpose"
 _SDXL = "stabilityai/stable-diffusion-xl-base-1.0"
 _OPENPOSE_SDXL = "xinsir/controlnet-openpose-sdxl-1.0"
 _SDXL_VAE = "madebyollin/sdxl-vae-fp16-fix"
+# xinsir's ControlNet and the fp16-fix VAE publish one set of weights each, no fp16 variant.
+_SDXL_FP16 = frozenset({"base"})
 _SDXL_LICENCE = ("CreativeML OpenRAIL++-M (SDXL base); Apache-2.0 (xinsir ControlNet, IP-Adapter); "
                  "MIT (VAE fix)")
 
@@ -84,6 +107,7 @@ PRESETS: dict[str, Preset] = {
             ip_adapter_weight="ip-adapter-plus-face_sd15.safetensors",
             scheduler="euler_a", steps=2, guidance=5.0, pose_strength=1.0, identity_strength=0.6,
             width=64, height=64, local=True, licence="random weights made by this project",
+            fp16_variants=frozenset({"base", "controlnet"}),  # as fast's repos (tiny.py writes both)
             description="Random-weight models of the fast preset's classes: tests and offline demos. "
                         "Its pictures are noise.",
         ),
@@ -94,7 +118,7 @@ PRESETS: dict[str, Preset] = {
             ip_adapter_weight="ip-adapter-plus-face_sd15.safetensors",
             lora="latent-consistency/lcm-lora-sdv1-5", lora_weight="pytorch_lora_weights.safetensors",
             scheduler="lcm", steps=6, guidance=1.5, pose_strength=0.9, identity_strength=0.6,
-            width=512, height=768, variant="fp16",
+            width=512, height=768, fp16_variants=frozenset({"base", "controlnet"}),
             licence="CreativeML OpenRAIL-M (SD 1.5); OpenRAIL (ControlNet); Apache-2.0 (IP-Adapter); "
                     "OpenRAIL++-M (LCM-LoRA)",
             description="SD 1.5 with the LCM-LoRA: about 6 steps a picture. Needs the `peft` package.",
@@ -107,7 +131,7 @@ PRESETS: dict[str, Preset] = {
             image_encoder="models/image_encoder",  # the ViT-H encoder the *_vit-h SDXL adapters use
             vae=_SDXL_VAE,  # the stock SDXL VAE overflows in fp16
             scheduler="dpmpp_2m_karras", steps=28, guidance=6.0, pose_strength=0.9, identity_strength=0.55,
-            width=832, height=1216, variant="fp16",
+            width=832, height=1216, fp16_variants=_SDXL_FP16, line_style=LineStyle.XINSIR,
             licence=_SDXL_LICENCE,
             description="SDXL 1.0 at about 1 megapixel with an SDXL OpenPose ControlNet and IP-Adapter Plus Face, "
                         "28 steps.",
@@ -121,7 +145,7 @@ PRESETS: dict[str, Preset] = {
             vae=_SDXL_VAE,
             refiner="stabilityai/stable-diffusion-xl-refiner-1.0", refiner_start=0.8,
             scheduler="dpmpp_2m_karras", steps=40, guidance=6.0, pose_strength=0.9, identity_strength=0.55,
-            width=832, height=1216, variant="fp16",
+            width=832, height=1216, fp16_variants=_SDXL_FP16 | {"refiner"}, line_style=LineStyle.XINSIR,
             licence=_SDXL_LICENCE + "; CreativeML OpenRAIL++-M (SDXL refiner)",
             description="The standard SDXL stack at 40 steps: the base model (pose + identity) denoises down to "
                         "timestep 200 (25 steps with Karras sigmas), the SDXL refiner does the last, low-noise "
@@ -135,6 +159,7 @@ PRESETS: dict[str, Preset] = {
             image_encoder="models/image_encoder", refiner="tiny/sdxl-refiner", refiner_start=0.6,
             scheduler="euler_a", steps=3, guidance=5.0, pose_strength=1.0, identity_strength=0.6,
             width=64, height=64, local=True, internal=True, licence="random weights made by this project",
+            fp16_variants=frozenset({"base", "refiner"}), line_style=LineStyle.XINSIR,  # as pro's
             description="Random-weight models of the pro preset's classes (SDXL ControlNet, IP-Adapter, refiner): "
                         "tests only.",
         ),

@@ -5,6 +5,7 @@
     dest/sd15/                     StableDiffusionPipeline layout (model_index.json, unet, vae,
                                    text_encoder, tokenizer, scheduler) - like stable-diffusion-v1-5
     dest/controlnet-openpose/      ControlNetModel - like lllyasviel/control_v11p_sd15_openpose
+                                   (both with fp16 variant files beside the full ones, as those repos)
     dest/ip-adapter/models/ip-adapter-plus-face_sd15.safetensors
     dest/ip-adapter/models/image_encoder/   CLIPVisionModelWithProjection - like h94/IP-Adapter
 
@@ -13,7 +14,8 @@ like the pro preset's repos::
 
     dest/sdxl/                     StableDiffusionXLPipeline layout (two text encoders) - like SDXL base
     dest/sdxl-refiner/             StableDiffusionXLImg2ImgPipeline layout - like the SDXL refiner
-    dest/controlnet-openpose-sdxl/ ControlNetModel with text_time embeddings - like xinsir's
+                                   (both with fp16 variant files, as those repos)
+    dest/controlnet-openpose-sdxl/ ControlNetModel with text_time embeddings - like xinsir's (no fp16 variant)
     dest/ip-adapter/sdxl_models/ip-adapter-plus-face_sdxl_vit-h.safetensors  (uses models/image_encoder)
 
 so the engine loads them with exactly the calls it uses for the real models
@@ -33,9 +35,9 @@ from pathlib import Path
 logger = logging.getLogger(__name__)
 
 TINY_SEED = 0
-TINY_VERSION = 1  # bump when the tiny layout changes, so stale folders are rebuilt
+TINY_VERSION = 2  # bump when the tiny layout changes, so stale folders are rebuilt (2: fp16 variants)
 IP_WEIGHT_NAME = "ip-adapter-plus-face_sd15.safetensors"
-TINY_XL_VERSION = 1
+TINY_XL_VERSION = 2
 IP_XL_WEIGHT_NAME = "ip-adapter-plus-face_sdxl_vit-h.safetensors"
 
 
@@ -111,6 +113,7 @@ def _build_xl(dest: Path) -> None:
         add_watermarker=False,
     )
     base.save_pretrained(dest / "sdxl")
+    _save_fp16_variant(base, dest / "sdxl")
 
     torch.manual_seed(TINY_SEED + 11)
     controlnet = ControlNetModel(
@@ -134,6 +137,7 @@ def _build_xl(dest: Path) -> None:
         requires_aesthetics_score=True, force_zeros_for_empty_prompt=False, add_watermarker=False,
     )
     refiner.save_pretrained(dest / "sdxl-refiner")
+    _save_fp16_variant(refiner, dest / "sdxl-refiner")
     # The SDXL "vit-h" adapters read the SD 1.5 folder's image encoder (models/image_encoder), as here.
     torch.manual_seed(TINY_SEED + 13)
     state = ip_adapter_plus_state_dict(unet, image_embed_dim=32, num_queries=4, resampler_dim=32, std=0.3)
@@ -153,6 +157,7 @@ def _build(dest: Path) -> None:
         safety_checker=None, feature_extractor=None, image_encoder=None, requires_safety_checker=False,
     )
     pipe.save_pretrained(dest / "sd15")
+    _save_fp16_variant(pipe, dest / "sd15")
     torch.manual_seed(TINY_SEED + 1)
     controlnet = ControlNetModel(
         block_out_channels=(32, 64), layers_per_block=1, in_channels=4,
@@ -163,9 +168,20 @@ def _build(dest: Path) -> None:
     )
     _randomise_zero_convs(controlnet)
     controlnet.save_pretrained(dest / "controlnet-openpose")
+    _save_fp16_variant(controlnet, dest / "controlnet-openpose")
     _save_ip_adapter(dest / "ip-adapter" / "models", unet, image_size=32, vision_hidden=32,
                      vision_layers=2, vision_heads=4, vision_intermediate=37, patch_size=4,
                      projection_dim=32, num_queries=4, resampler_dim=32, seed=TINY_SEED + 2)
+
+
+def _save_fp16_variant(saved, folder: Path) -> None:
+    """Add the half-precision copy (``*.fp16.safetensors``) the real repos ship beside their full
+    weights, so a float16 load of a tiny preset takes the same ``variant="fp16"`` path as theirs."""
+    import copy
+
+    import torch
+
+    copy.deepcopy(saved).to(torch.float16).save_pretrained(folder, variant="fp16")
 
 
 def _tiny_sd15_parts(tokenizer_dir: Path):

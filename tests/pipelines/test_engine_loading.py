@@ -101,6 +101,49 @@ def test_presets_match_the_spec():
     assert standard.refiner is None and pro.refiner == "stabilityai/stable-diffusion-xl-refiner-1.0"
     assert pro.steps > standard.steps and 0 < pro.refiner_start < 1 and "refiner" in pro.licence
     assert PRESETS["tiny-xl"].internal and PRESETS["tiny-xl"].refiner
+    # fp16 weights where the repo has them (MODELS.md lists what each repo holds)
+    assert fast.fp16_variants == {"base", "controlnet"}  # SD 1.5 and lllyasviel's ControlNet
+    assert standard.fp16_variants == {"base"}  # xinsir's ControlNet and the VAE fix have one set only
+    assert pro.fp16_variants == {"base", "refiner"}
+    assert fast.variant("controlnet", "float16") == "fp16" and standard.variant("controlnet", "float16") is None
+    assert all(p.variant(c, dtype) is None for p in PRESETS.values() for c in ("base", "controlnet", "vae", "refiner")
+               for dtype in ("float32", "bfloat16"))
+    with pytest.raises(ValueError, match="unet"):
+        replace(fast, fp16_variants=frozenset({"unet"}))
+
+
+def test_half_precision_reads_the_fp16_files_and_full_precision_does_not(models_dir, tmp_path):
+    """The tiny models carry fp16 files as the real repos do. With the full-precision weights of the
+    base model and the ControlNet deleted, a float16 load still works, offline, because it reads the
+    ``*.fp16.safetensors`` files; a float32 load names the missing model instead."""
+    import shutil
+
+    import torch
+
+    from pipelines.presets import get_preset
+
+    tiny = get_preset("tiny")
+    assert tiny.fp16_variants == get_preset("fast").fp16_variants  # loaded as the fast preset is
+    shutil.copytree(models_dir / "tiny", tmp_path / "tiny")
+    full = [f for folder in ("sd15", "controlnet-openpose") for f in (tmp_path / "tiny" / folder).rglob("*.safetensors")
+            if ".fp16." not in f.name]
+    assert len(full) == 4  # unet, vae, text_encoder, ControlNet
+    for weights in full:
+        weights.unlink()
+    half = loading.load_engine(tiny, EngineOptions(models_dir=tmp_path, device="cpu", dtype="float16", offline=True))
+    assert half.pipe.unet.dtype == half.pipe.controlnet.dtype == torch.float16
+    with pytest.raises(ModelUnavailableError, match="not available"):
+        loading.load_engine(tiny, EngineOptions(models_dir=tmp_path, device="cpu", dtype="float32", offline=True))
+
+
+def test_each_engine_draws_the_pose_as_its_controlnet_expects(engine, xl_engine, standing):
+    from pipelines.skeleton import LineStyle, render_pose
+
+    assert engine.control_image(standing, 64, 96).tobytes() == render_pose(standing, 64, 96).tobytes()
+    xl = xl_engine.control_image(standing, 64, 96)
+    assert xl.tobytes() == render_pose(standing, 64, 96, line_style=LineStyle.XINSIR).tobytes()
+    lit = lambda image: int((np.asarray(image) > 0).any(axis=-1).sum())  # noqa: E731
+    assert lit(xl) > 2 * lit(engine.control_image(standing, 64, 96))  # thicker limbs
 
 
 def test_cpu_offload_and_device_apply_to_the_refiner_too(tmp_path):

@@ -7,7 +7,9 @@ import numpy as np
 import pytest
 
 from pipelines.keypoints import COLOURS, MIRROR, Keypoints, PoseError
-from pipelines.skeleton import POSE_MARGIN, fit_transform, read_pose, render_pose
+from pipelines.presets import get_preset
+from pipelines.skeleton import (POSE_MARGIN, LineStyle, LineWidths, fit_transform, line_widths, read_pose,
+                                render_pose)
 
 
 def expected_pixels(kp, w, h):
@@ -76,3 +78,37 @@ def test_light_modules_import_without_torch():
             "pipelines.presets, pipelines.avatar_prompt, pipelines.generation; "
             "assert 'torch' not in sys.modules and 'diffusers' not in sys.modules, 'heavy import'")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def thigh_width(image, kp) -> int:
+    """Pixels across the right thigh (hip 8 -> knee 9, vertical in these poses) at its middle row."""
+    w, h = image.size
+    tf = fit_transform(kp, w, h, POSE_MARGIN)
+    (_, y0), (_, y1) = tf.apply(*kp.body[8][:2]), tf.apply(*kp.body[9][:2])
+    row = np.asarray(image)[round((y0 + y1) / 2)].astype(int)
+    limb = np.array([round(c * 0.6) for c in COLOURS[7]])  # limb 7 is hip-knee, drawn at 60 %
+    return int((np.abs(row - limb).max(axis=-1) <= 1).sum())
+
+
+def test_sd15_lines_keep_the_original_openpose_widths(standing):
+    assert line_widths(LineStyle.OPENPOSE, 512, 512) == LineWidths(limb=4, joint=4, detail=2)  # controlnet_aux
+    assert line_widths(LineStyle.OPENPOSE, 512, 768) == LineWidths(limb=4, joint=4, detail=2)
+    assert line_widths(LineStyle.OPENPOSE, 256, 256) == LineWidths(limb=2, joint=2, detail=1)
+    fast = get_preset("fast")
+    assert fast.line_style is LineStyle.OPENPOSE
+    drawn = render_pose(standing, 512, 768, line_style=fast.line_style)
+    assert drawn.tobytes() == render_pose(standing, 512, 768).tobytes()  # the default is OpenPose's
+    assert thigh_width(drawn, standing) == 9  # an ellipse 4 px either side of its axis
+
+
+def test_sdxl_presets_draw_thicker_lines_as_xinsirs_controlnet_was_trained(standing):
+    # 4 px x 1 / 2 / 3 / 4 for a longest side under 500 / 1000 / 2000 / 3000 px (its model card)
+    assert [line_widths(LineStyle.XINSIR, 300, side).limb for side in (499, 500, 999, 1000, 1999, 2000)] \
+        == [4, 8, 8, 12, 12, 16]
+    assert line_widths(LineStyle.XINSIR, 832, 1216).joint == 4
+    for key in ("standard", "pro"):
+        assert get_preset(key).line_style is LineStyle.XINSIR
+    sdxl = render_pose(standing, 832, 1216, line_style=get_preset("standard").line_style)
+    sd15 = render_pose(standing, 832, 1216, line_style=get_preset("fast").line_style)
+    assert thigh_width(sdxl, standing) == 25 and thigh_width(sd15, standing) == 13
+    assert read_pose(sdxl).body[9][2] == 1  # joints keep their colours: the picture still reads back
