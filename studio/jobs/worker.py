@@ -151,6 +151,8 @@ def process_generation(studio: Studio, generation_id: int) -> str | None:
         return _hand_back(studio, generation_id)
     with studio.db.session() as session:
         cancelled = stopped == "cancel" or heartbeat.cancel_requested
+        # The reason lands only on items still open here (an image the engine never gave back);
+        # settle words the batch's own error from its failed items.
         done = batch_pricing.settle(
             session, generation_id, cancelled=cancelled,
             leftover=ItemStatus.cancelled if cancelled else ItemStatus.failed,

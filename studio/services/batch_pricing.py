@@ -206,11 +206,28 @@ def settle(session: Session, generation_id: int, *, leftover: ItemStatus | None 
         generation.finished_at = now
         generation.current_step = 0
         generation.current_total_steps = 0
-        if reason and not generation.error:
-            generation.error = reason[:1000]
+        generation.error = _batch_error(session, generation)
     session.add(generation)
     session.flush()
     return generation
+
+
+def _batch_error(session: Session, generation: Generation) -> str:
+    """What went wrong, read from the failed items: a batch whose items all ran has no error.
+
+    The caller's ``reason`` is only for items it marks failed now; putting it on the batch showed
+    "the engine returned no image" on batches where every image came back.
+    """
+    if not generation.failed_items:
+        return ""
+    reasons = session.exec(select(GenerationItem.error).where(
+        GenerationItem.generation_id == generation.id, GenerationItem.status == ItemStatus.failed.value)
+        .distinct()).all()
+    summary = f"{generation.failed_items} of {generation.total_items} items failed"
+    # One shared reason (a missing model, out of memory) is worth saying; several are on the items.
+    if len(reasons) == 1 and reasons[0]:
+        summary += f": {reasons[0]}"
+    return summary[:1000]
 
 
 def _refund_items(session: Session, generation: Generation) -> int:

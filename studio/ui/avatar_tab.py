@@ -327,7 +327,9 @@ def render(page: Page, shared: Shared) -> None:
                                                  [upload_key, words_key, preset_key], api_visibility="private"))
     shared.on_load.append(lambda demo: gr.on([tab.select, demo.load], handlers.load_projects, None,
                                              [project, *shown, hint], api_visibility="private"))
-    create.click(handlers.make_project, new_name, [project, *shown, new_name, status, hint], api_visibility="private")
+    # Enter in the name box creates the project, as the button does (a creator types a name and presses Enter).
+    gr.on([create.click, new_name.submit], handlers.make_project, new_name, [project, *shown, new_name, status, hint],
+          api_visibility="private")
     project.change(handlers.show_project, project, shown, api_visibility="private")
     remove.click(handlers.remove_project, project, [project, *shown, status], api_visibility="private")
     photo.upload(check_photo, photo, photo_check, api_visibility="private")

@@ -131,11 +131,18 @@ class GalleryTab:
         viewer = self.page.viewer(request)
         query = _query(category, difficulty, gender, framing, featured, favourites, mine, search, sort, page)
         result = gallery.list_poses(self.db, user_id=viewer.user.id, query=query)
-        if result.pages and query.page > result.pages:  # a filter shrank the list under the creator's page
-            query = _query(category, difficulty, gender, framing, featured, favourites, mine, search, sort, 1)
+        past_end = bool(result.pages) and query.page > result.pages
+        if past_end:
+            # Next on the last page, or a page number typed past the end: the last page, not page 1,
+            # so Next never wraps the creator back to the start.
+            asked = query.page
+            query = _query(category, difficulty, gender, framing, featured, favourites, mine, search, sort,
+                           result.pages)
             result = gallery.list_poses(self.db, user_id=viewer.user.id, query=query)
         info = (f"{result.total} poses · page {result.page} of {max(result.pages, 1)}" if result.total
                 else _empty_text(query))
+        if past_end:
+            info += f" · there is no page {asked}: this is the last page"
         cards = self._page_cards(viewer, result)
         return _grid(cards, selected), cards, result.page, info
 
@@ -252,10 +259,11 @@ def render(page: Page, shared: Shared) -> None:
                 grid = gr.Gallery(label="Poses: click to pick", columns=6, height=620, allow_preview=False,
                                   object_fit="contain", elem_id="gallery-grid", buttons=[], interactive=False)
                 with gr.Row():
-                    prev_page = gr.Button("← Previous", size="sm")
-                    page_number = gr.Number(value=1, precision=0, minimum=1, label="Page", scale=0, min_width=90)
+                    prev_page = gr.Button("← Previous", size="sm", elem_id="gallery-prev")
+                    page_number = gr.Number(value=1, precision=0, minimum=1, label="Page", scale=0, min_width=90,
+                                            elem_id="gallery-page")
                     info = gr.Markdown(elem_id="gallery-info")
-                    next_page = gr.Button("Next →", size="sm")
+                    next_page = gr.Button("Next →", size="sm", elem_id="gallery-next")
                     clear = gr.Button("Clear selection", size="sm")
                 details = gr.Markdown(elem_id="gallery-details")
                 with gr.Row():

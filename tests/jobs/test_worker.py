@@ -185,3 +185,21 @@ def test_a_backdrop_path_stored_outside_the_creators_folder_is_never_opened(job_
     (item,) = batches.items(g.id)
     assert (item.status, item.refunded, item.image_path) == ("failed", True, "")
     batches.assert_money_right(uid, g.id, 1000)
+
+
+def test_a_completed_batch_has_no_error_and_a_partial_one_counts_its_failed_items(job_studio, batches):
+    # Issue 13 item 1: the generic "no image" text was stored on every finished batch.
+    uid = batches.user()
+    avatar = batches.avatar(uid)
+    done = batches.submit(uid, avatar, batches.poses(2))
+    assert worker.process_generation(job_studio, done.id) == "completed"
+    assert not batches.generation(done.id).error
+    assert not any(i.error for i in batches.items(done.id))
+
+    partial = batches.submit(uid, avatar, batches.poses(3, broken=1))
+    assert worker.process_generation(job_studio, partial.id) == "partial"
+    failed, *completed = batches.items(partial.id)
+    assert failed.status == "failed" and "neck" in failed.error  # the item keeps its own reason
+    assert all(i.status == "completed" and not i.error for i in completed)
+    error = batches.generation(partial.id).error
+    assert error.startswith("1 of 3 items failed") and "no image" not in error

@@ -96,6 +96,7 @@ def test_whole_path_in_the_browser(page, tmp_path):
         assert wait_for(finished, timeout=120, what="the batch to finish") == "completed"
         assert seen_running, "the progress bar never showed the batch in flight"
         assert progress_state(page)[1:] == (3, 3)
+        assert page.locator("#batch-progress .batch-error").count() == 0  # all done: no red error
         results = page.locator("#batch-results .thumbnail-item")
         wait_for(lambda: results.count() == 3, what="three results")
         wait_for(lambda: "153" in page.locator("#studio-balance").inner_text(), what="the header balance")
