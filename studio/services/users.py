@@ -34,8 +34,7 @@ def get_or_create(db: Database, *, name: str, display_name: str = "", auth_sourc
     rolls back and reads the winner, and the starter grant's idempotency key makes a second
     grant impossible even so.
     """
-    if not _NAME.match(name or ""):
-        raise InvalidInput(f"user name {name!r} is not valid: use letters, digits, '.', '_', '-' or '@'")
+    check_name(name)
     now = now or utcnow()
     with db.reading() as session:
         user = session.exec(select(User).where(User.name == name)).first()
@@ -53,6 +52,19 @@ def get_or_create(db: Database, *, name: str, display_name: str = "", auth_sourc
     except IntegrityError:
         with db.session() as session:
             return session.exec(select(User).where(User.name == name)).one()
+
+
+def check_name(name: str) -> str:
+    """The rule every user name follows, for callers that take a name before the user exists."""
+    if not _NAME.match(name or ""):
+        raise InvalidInput(f"user name {name!r} is not valid: use letters, digits, '.', '_', '-' or '@'")
+    return name
+
+
+def find(db: Database, name: str) -> User | None:
+    """The user called ``name``, or None before their first visit (or an admin's first grant)."""
+    with db.reading() as session:
+        return session.exec(select(User).where(User.name == check_name(name))).first()
 
 
 def by_name(db: Database, name: str) -> User:

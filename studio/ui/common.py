@@ -73,7 +73,10 @@ def header_html(studio: Studio, request: gr.Request, profile: gr.OAuthProfile | 
         balance = credits.balance(studio.db, user_id=user.id)
     except (StudioError, gr.Error) as exc:
         return f"<div class='studio-user'>{html.escape(str(exc))}</div>"
-    return (f"<div class='studio-user' id='studio-user'>Signed in as <b>{html.escape(user.display_name)}</b>"
+    # The sign-in name too when it differs ("You (local)", "Ana Silva (ana)"): it is the name an
+    # admin grants credits to.
+    shown = user.display_name if user.display_name == user.name else f"{user.display_name} ({user.name})"
+    return (f"<div class='studio-user' id='studio-user'>Signed in as <b>{html.escape(shown)}</b>"
             f" · <span id='studio-balance'>{balance}</span> credits</div>")
 
 

@@ -88,3 +88,17 @@ def test_a_changed_admin_flag_is_written_at_once(studio):
     users.get_or_create(studio.db, name="ana", now=first)
     promoted = users.get_or_create(studio.db, name="ana", is_admin=True, now=first + timedelta(seconds=1))
     assert promoted.is_admin and users.by_name(studio.db, "ana").is_admin
+
+
+def test_find_is_none_before_the_first_visit_and_refuses_bad_names(studio):
+    import pytest
+
+    from studio.services.errors import InvalidInput
+
+    assert users.find(studio.db, "ben") is None
+    made = users.get_or_create(studio.db, name="ben", starter_credits=200)
+    assert users.find(studio.db, "ben").id == made.id
+    for bad in ("", "ben smith", "-ben", "x" * 101):
+        with pytest.raises(InvalidInput, match="not valid"):
+            users.find(studio.db, bad)
+    assert users.check_name("ana.b@example") == "ana.b@example"
