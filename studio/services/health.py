@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 from typing import Any
 
 import sqlalchemy as sa
@@ -54,6 +56,10 @@ def report(studio: Studio) -> dict[str, Any]:
     out["queue"] = _queue(studio, database_ready=out["schema_at_head"])
     if studio.queue and not out["queue"].get("ok", True):
         problems.append(out["queue"].get("problem", "The job queue is not working."))
+    out["media"] = _media(studio)
+    if not out["media"]["writable"]:
+        problems.append(f"The media folder ({studio.settings.media_dir}) cannot be written: check that the "
+                        "studio's user may write there.")
     out["orphan_files"] = _orphan_files(studio)
     if out["orphan_files"].get("not_removed"):
         problems.append(f"{out['orphan_files']['not_removed']} orphan files could not be deleted from the media "
@@ -77,6 +83,16 @@ def _queue(studio: Studio, *, database_ready: bool) -> dict[str, Any]:
         queue.update(ok=False, problem="No worker is running, so batches will wait: start one with "
                                        "`python -m studio worker`.")
     return queue
+
+
+def _media(studio: Studio) -> dict[str, Any]:
+    # Whether pictures can be saved at all, and the room left: a full disk is what an admin most
+    # often has to act on before creators see failed items.
+    folder = studio.settings.media_dir
+    try:
+        return {"writable": os.access(folder, os.W_OK), "free_bytes": shutil.disk_usage(folder).free}
+    except OSError:
+        return {"writable": False, "free_bytes": 0}
 
 
 def _orphan_files(studio: Studio) -> dict[str, Any]:

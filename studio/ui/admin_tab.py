@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import html
-import os
-import shutil
 from typing import Any
 
 import gradio as gr
@@ -65,13 +63,8 @@ def health_html(report: dict[str, Any], media_dir) -> str:
                                                     f"{queue.get('pending', 0)} batches waiting.")
     else:
         queue_line = _line(False, "Queue / workers", queue.get("problem") or "The job queue is not working.")
-    # Disk space is not part of /healthz (which stays as it is); it is read here because a full
-    # disk is what an admin most often has to act on before creators see failed items.
-    try:
-        free = shutil.disk_usage(media_dir).free
-        writable = os.access(media_dir, os.W_OK)
-    except OSError:
-        free, writable = 0, False
+    media = report.get("media", {})
+    free, writable = media.get("free_bytes", 0), media.get("writable", False)
     if not writable:
         disk_line = _line(False, "Disk / media", f"The media folder {media_dir} cannot be written: "
                                                  "check that the studio's user may write there.")
