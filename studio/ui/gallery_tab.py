@@ -162,12 +162,17 @@ class GalleryTab:
         return selected, _selection_text(selected), pose_id, details
 
     @creator_errors
-    def toggle_favourite(self, pose_id, request: gr.Request) -> str:
+    def toggle_favourite(self, pose_id, cards: list[dict], selected: list[int], request: gr.Request):
+        """Star or unstar the focused pose. The grid is redrawn from the cards it shows, not queried
+        again: a star counts toward "popular", and a re-query would move the pose while the creator
+        is looking at it."""
         user = self.page.user(request)
         if not pose_id:
             raise gr.Error("Click a pose first, then mark it as a favourite.")
         now = gallery.toggle_favourite(self.db, user_id=user.id, pose_id=int(pose_id))
-        return "★ Added to your favourites." if now else "Removed from your favourites."
+        cards = [{**card, "favourite": now} if card["id"] == int(pose_id) else card for card in cards or []]
+        note = "★ Added to your favourites." if now else "Removed from your favourites."
+        return note, cards, _grid(cards, selected)
 
     # pose editor -------------------------------------------------------------------------
 
@@ -207,9 +212,12 @@ class GalleryTab:
     def _requests_tables(self, user_id: int):
         mine = [[r.id, r.name, r.status, r.votes, r.admin_note]
                 for r in pose_requests.list_my_requests(self.db, user_id=user_id)]
-        open_ = [[r.id, r.name, r.description, r.votes, "yes" if r.voted else ""]
-                 for r in pose_requests.list_open_requests(self.db, user_id=user_id) if not r.is_mine]
-        return mine, open_
+        others = [r for r in pose_requests.list_open_requests(self.db, user_id=user_id) if not r.is_mine]
+        open_ = [[r.id, r.name, r.description, r.votes, "yes" if r.voted else ""] for r in others]
+        # Voting is picking a request by its name from a list, never typing its number.
+        choices = [(f"{r.name} · {r.votes} vote{'s' if r.votes != 1 else ''}" + (" · you voted" if r.voted else ""),
+                    r.id) for r in others]
+        return mine, open_, gr.update(choices=choices, value=None)
 
     @creator_errors
     def show_requests(self, request: gr.Request):
@@ -222,17 +230,21 @@ class GalleryTab:
                                      category_slug=_chosen(category),
                                      reference_image_path=uploaded_file(reference, "Reference picture")
                                      if reference else None)
-        mine, open_ = self._requests_tables(user.id)
-        return mine, open_, "Thanks! Your request is listed below; others can vote for it.", "", "", None
+        mine, open_, votable = self._requests_tables(user.id)
+        return mine, open_, votable, "Thanks! Your request is listed below; others can vote for it.", "", "", None
 
     @creator_errors
     def vote_request(self, request_id, request: gr.Request):
         user = self.page.user(request)
         if not request_id:
-            raise gr.Error("Type the number of the request you want to vote for.")
-        votes = pose_requests.vote(self.page.studio, user_id=user.id, request_id=int(request_id))
-        mine, open_ = self._requests_tables(user.id)
-        return mine, open_, f"Voted: that request now has {votes} vote(s)."
+            raise gr.Error("Request to vote for: pick one from the list first.")
+        try:
+            request_id = int(request_id)
+        except (TypeError, ValueError):
+            raise gr.Error("Request to vote for: pick one from the list.") from None
+        votes = pose_requests.vote(self.page.studio, user_id=user.id, request_id=request_id)
+        mine, open_, votable = self._requests_tables(user.id)
+        return mine, open_, votable, f"Voted: that request now has {votes} vote{'s' if votes != 1 else ''}."
 
 
 def render(page: Page, shared: Shared) -> None:
@@ -307,7 +319,8 @@ def render(page: Page, shared: Shared) -> None:
             gr.Markdown("**Requests from others**: vote for the ones you want too")
             r_open = gr.Dataframe(headers=["#", "Pose", "Description", "Votes", "You voted"], interactive=False)
             with gr.Row():
-                r_vote_id = gr.Number(label="Request #", precision=0, minimum=1)
+                r_vote_id = gr.Dropdown(label="Request to vote for", choices=[], value=None, scale=3,
+                                        elem_id="request-vote-pick")
                 r_vote = gr.Button("Vote", size="sm")
 
     # Every listing reads the same inputs and redraws the same outputs.
@@ -321,7 +334,8 @@ def render(page: Page, shared: Shared) -> None:
     prev_page.click(lambda p: max(1, int(p or 1) - 1), page_number, page_number,
                     api_visibility="private").then(**browse)
     next_page.click(lambda p: int(p or 1) + 1, page_number, page_number, api_visibility="private").then(**browse)
-    favourite.click(handlers.toggle_favourite, focused, favourite_note, api_visibility="private").then(**browse)
+    favourite.click(handlers.toggle_favourite, [focused, page_cards, shared.selected_poses],
+                    [favourite_note, page_cards, grid], api_visibility="private")
     shared.on_load.append(lambda demo: gr.on([page_number.submit, tab.select, demo.load], **browse))
 
     grid.select(handlers.toggle_pick, [page_cards, shared.selected_poses],
@@ -338,6 +352,6 @@ def render(page: Page, shared: Shared) -> None:
                  api_visibility="private")
 
     r_send.click(handlers.send_request, [r_name, r_description, r_category, r_reference],
-                 [r_mine, r_open, r_note, r_name, r_description, r_reference], api_visibility="private")
-    r_vote.click(handlers.vote_request, r_vote_id, [r_mine, r_open, r_note], api_visibility="private")
-    tab.select(handlers.show_requests, None, [r_mine, r_open], api_visibility="private")
+                 [r_mine, r_open, r_vote_id, r_note, r_name, r_description, r_reference], api_visibility="private")
+    r_vote.click(handlers.vote_request, r_vote_id, [r_mine, r_open, r_vote_id, r_note], api_visibility="private")
+    tab.select(handlers.show_requests, None, [r_mine, r_open, r_vote_id], api_visibility="private")

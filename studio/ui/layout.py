@@ -25,6 +25,10 @@ CSS = """
 .batch-bar-fill {height:100%;background:linear-gradient(90deg,#6366f1,#ec4899);transition:width .4s}
 .batch-counts {font-size:.9rem;opacity:.8}
 .batch-error {color:#b91c1c}
+/* Gallery captions carry pose names and quality badges: wrap them over two lines instead of
+   Gradio's one-line ellipsis, which cut names to a few characters on narrow tiles. */
+.gradio-container .grid-wrap .caption-label {white-space:normal;max-width:calc(100% - 8px);left:4px;
+  right:4px;line-height:1.25}
 @media (max-width: 640px) {.studio-title {font-size:1.2rem}}
 """
 

@@ -64,3 +64,47 @@ def test_enter_in_the_new_project_box_creates_the_project(page, tmp_path):
         wait_for(lambda: "Autumn lookbook" in page.locator("#avatar-project").inner_text()
                  or "Autumn lookbook" in page.locator("#avatar-project input").input_value(),
                  what="the new project chosen")
+
+
+def grid_captions(page) -> list[str]:
+    return page.locator("#gallery-grid .caption-label").all_inner_texts()
+
+
+def test_gallery_names_are_whole_a_star_keeps_the_pose_in_place_and_voting_is_picking(page, tmp_path):
+    from studio.services import pose_requests, users
+
+    with running_studio(tmp_path / "data") as (studio, url):
+        # Another creator asked for a pose: the local creator votes for it by picking its name.
+        ben = users.get_or_create(studio.db, name="ben")
+        pose_requests.create_request(studio, user_id=ben.id, name="Holding a shopping bag",
+                                     description="Bag over the right shoulder, looking back")
+        page.goto(url)
+        page.wait_for_selector("#studio-balance", timeout=60_000)
+        open_tab(page, "Pose gallery")
+        wait_for(lambda: len(grid_captions(page)) > 5, what="the gallery's first page")
+
+        # Names wrap instead of being cut to a few characters: no caption overflows its tile.
+        cut = page.evaluate("""() => [...document.querySelectorAll('#gallery-grid .caption-label')]
+            .filter(c => c.scrollWidth > c.clientWidth + 1 || c.scrollHeight > c.clientHeight + 1)
+            .map(c => c.innerText)""")
+        assert cut == [], f"captions cut off: {cut}"
+
+        # Starring a pose marks it where it is; it does not jump to the top while browsing.
+        before = grid_captions(page)
+        third = page.locator("#gallery-grid .thumbnail-item").nth(2)
+        third.click()
+        page.locator("#gallery-favourite").click()
+        wait_for(lambda: grid_captions(page)[2].lstrip("✓ ").startswith("★"), what="the star on the third pose")
+        after = grid_captions(page)
+        assert [c.replace("✓ ", "").replace("★ ", "") for c in after] == \
+               [c.replace("✓ ", "").replace("★ ", "") for c in before], "the grid's order changed after a star"
+        shoot(page, "gallery-starred-in-place")
+
+        page.get_by_text("Request a pose the library lacks").click()
+        pick = page.locator("#request-vote-pick input")
+        pick.click()
+        page.get_by_role("option", name=re.compile("Holding a shopping bag")).click()
+        page.get_by_role("button", name="Vote", exact=True).click()
+        wait_for(lambda: "now has 1 vote" in page.locator("body").inner_text(), what="the vote to count")
+        assert pose_requests.list_open_requests(studio.db, user_id=ben.id)[0].votes == 1
+        shoot(page, "gallery-vote-picked")

@@ -53,9 +53,20 @@ def find_pose(page, photo: str) -> None:
     chosen = page.locator("#pose-photo button[aria-label=Clear]")
     if chosen.count():  # a photo is already there: the creator removes it to choose another
         chosen.click()
-    page.locator("#pose-photo input[type=file]").set_input_files(photo)
-    # The file is on the server once Gradio shows its name in the upload box.
-    wait_for(lambda: Path(photo).name in page.locator("#pose-photo").inner_text(), what="the upload")
+    # The accordion mounts its content as it opens: files given to an input that is then replaced
+    # are lost, so wait for the box to show, and give the file again if it never arrives.
+    page.locator("#pose-photo-find").wait_for(state="visible", timeout=30_000)
+    for attempt in range(3):
+        page.locator("#pose-photo input[type=file]").set_input_files(photo)
+        try:
+            # The file is on the server once Gradio shows its name in the upload box.
+            wait_for(lambda: Path(photo).name in page.locator("#pose-photo").inner_text(),
+                     timeout=30, what="the upload")
+            break
+        except AssertionError:
+            if attempt == 2:
+                shoot(page, "pose-photo-upload-lost")
+                raise
     page.locator("#pose-photo-find").click()
 
 
