@@ -118,6 +118,17 @@ def nth_seed(base_seed: int, n: int) -> int:
     return (base_seed + n) % (MAX_SEED + 1)
 
 
+# Re-rolls of a drifting picture step by this much from its seed: far past every other item's
+# seed in the batch (those are base + position x MAX_VARIATIONS + variation), so a re-roll never
+# draws a picture the batch already has.
+REROLL_STRIDE = 2**32
+
+
+def reroll_seed(seed: int, attempt: int) -> int:
+    """The seed of the ``attempt``-th re-roll (1, 2, ...) of a picture made with ``seed``."""
+    return nth_seed(seed, attempt * REROLL_STRIDE)
+
+
 def item_seed(base_seed: int, position: int, variation: int) -> int:
     """The seed of one batch item: stable in (pose position, variation), whatever the batch's size.
 

@@ -67,6 +67,10 @@ class Settings(BaseSettings):
     cpu_offload: bool = Field(False, validation_alias="STUDIO_CPU_OFFLOAD")
     vae_slicing: bool = Field(False, validation_alias="STUDIO_VAE_SLICING")
     vae_tiling: bool = Field(False, validation_alias="STUDIO_VAE_TILING")
+    # Quality checks (studio/services/quality.py): every picture's likeness and pose match are
+    # measured on the worker; a batch may redo drifts, free, at most this many times a picture.
+    quality_checks: bool = Field(True, validation_alias="STUDIO_QUALITY_CHECKS")
+    max_rerolls: int = Field(2, ge=0, le=5, validation_alias="STUDIO_MAX_REROLLS")
     heartbeat_stale_s: int = Field(120, ge=5, validation_alias="STUDIO_HEARTBEAT_STALE_S")
     max_attempts: int = Field(3, ge=1, le=10, validation_alias="STUDIO_MAX_ATTEMPTS")
     # The web surface (studio/web/): signed media links, uploads, live progress streams.

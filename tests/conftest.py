@@ -113,6 +113,9 @@ def make_studio(tmp_path: Path, url: str, **overrides) -> Studio:
     """A migrated, seeded studio on ``url`` with its data under ``tmp_path``; no job queue."""
     from studio.startup import prepare_database
 
+    # Tiny pictures are noise: every one drifts. Re-rolls are tested where they are the subject
+    # (tests/jobs/test_quality_checks.py); elsewhere they would only triple the work.
+    overrides.setdefault("STUDIO_MAX_REROLLS", 0)
     settings = load_settings(STUDIO_DATA_DIR=str(tmp_path / "data"), DATABASE_URL=url, STUDIO_PRESET="tiny",
                              **overrides)
     settings.check_data_dir()

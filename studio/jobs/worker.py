@@ -6,6 +6,9 @@
   chunks; each finished item is saved (PNG with its parameters, thumbnail, exports) and
   committed before the next, with a conditional update (pending -> completed) so an item is
   never completed twice.
+- Checks (``studio.jobs.checks``): each picture's likeness to the avatar and pose match are
+  measured before it is saved; a drift below the batch's bars is redone with the next re-roll
+  seed, free, and the best attempt is the one saved (``pictures_made`` counts them all).
 - Progress: a small heartbeat thread writes the step in flight and the heartbeat to the
   generation row (any process can show it) and reads back the cancel flag; the pipeline's
   own thread never waits on the database between steps.
@@ -34,6 +37,7 @@ from studio.services import batch_pricing
 
 if TYPE_CHECKING:
     from pipelines.generation import PoseResult
+    from studio.jobs.checks import Checked, PictureChecks
 
 log = logging.getLogger(__name__)
 
@@ -174,6 +178,7 @@ def _run(studio: Studio, generation: Generation, heartbeat: Heartbeat) -> str | 
         if ready is None:
             return None
         engine, runnable, by_key, avatar_image, params = ready
+        checker = _checker(studio, generation, avatar_image)
         heartbeat.beat()  # the cancel flag as it is now, and a fresh heartbeat after loading the engine
         if should_cancel():
             return "cancel" if heartbeat.cancel_requested else "stop"
@@ -187,10 +192,15 @@ def _run(studio: Studio, generation: Generation, heartbeat: Heartbeat) -> str | 
         log.exception("generation %s cannot start", generation.id)
         raise _Unrunnable(str(exc)[:500] or exc.__class__.__name__) from None
     media = studio.media
+    poses = {pose.key: pose for pose in runnable}
     for result in run:
         item = by_key[result.key]
         if result.ok:
-            _save_result(studio, media, generation, item, result, engine)
+            checked = None
+            if checker is not None:
+                checked = checker.check(result, poses[result.key].keypoints, reroll=_rerolls(
+                    engine, avatar_image, poses[result.key], result.seed, params, heartbeat, should_cancel))
+            _save_result(studio, media, generation, item, result, engine, checked)
         else:
             _save_failure(studio, generation, item, result.error or "no image", result.seconds)
         # No break on cancel here: the rest of this chunk is already made, so it is kept; the
@@ -200,6 +210,34 @@ def _run(studio: Studio, generation: Generation, heartbeat: Heartbeat) -> str | 
     if STOP.is_set():
         return "stop"
     return "cancel" if run.cancelled else None
+
+
+def _checker(studio: Studio, generation: Generation, avatar_image) -> "PictureChecks | None":
+    """The batch's picture checks, or None where this batch or studio measures nothing."""
+    from studio.jobs.checks import PictureChecks
+    from studio.services.avatars.likeness import ensure_descriptor
+    from studio.services.quality import BatchChecks
+
+    checks = BatchChecks.from_json(generation.checks)
+    if not (checks.measure and studio.settings.quality_checks):
+        return None
+    descriptor, note = ensure_descriptor(studio, generation.avatar_id, avatar_image)
+    return PictureChecks(checks, descriptor, note)
+
+
+def _rerolls(engine, avatar_image, pose, seed: int, params, heartbeat: Heartbeat, should_cancel):
+    """``reroll(n)``: the item made again with its n-th re-roll seed (None when cancelled)."""
+    from pipelines.generation import PoseItem
+    from pipelines.params import reroll_seed
+
+    def reroll(n: int):
+        if should_cancel():
+            return None
+        run = engine.generate_poses(avatar_image, [PoseItem(pose.key, pose.keypoints, reroll_seed(seed, n))],
+                                    params, batch_size=1, should_cancel=should_cancel,
+                                    on_progress=lambda p: heartbeat.progress(p.step, p.total_steps))
+        return next(iter(run), None)
+    return reroll
 
 
 def _set_up(studio: Studio, generation: Generation):
@@ -247,12 +285,18 @@ def _set_up(studio: Studio, generation: Generation):
 
 
 def _save_result(studio: Studio, media: MediaStore, generation: Generation, item: GenerationItem,
-                 result: "PoseResult", engine: Any) -> None:
+                 result: "PoseResult", engine: Any, checked: "Checked | None" = None) -> None:
     from pipelines.generation import png_info
 
-    image = result.image
-    metadata = {**result.metadata, "generation_id": generation.id, "item_id": item.id,
-                "pose_name": item.pose_name, "variation": item.variation}
+    kept = checked.kept.result if checked else result
+    image = kept.image
+    metadata = {**kept.metadata, "generation_id": generation.id, "item_id": item.id,
+                "pose_name": item.pose_name, "variation": item.variation,
+                **(checked.metadata() if checked else {})}
+    scores = ({"likeness": checked.kept.likeness.score, "pose_match": checked.kept.pose.score,
+               "quality": checked.quality()} if checked else {})
+    pictures = len(checked.attempts) if checked else 1
+    seconds = sum(a.result.seconds for a in checked.attempts) if checked else result.seconds
     paths: list[str] = []
     try:
         if generation.background:
@@ -272,7 +316,7 @@ def _save_result(studio: Studio, media: MediaStore, generation: Generation, item
     except Exception as exc:  # a full disk, a bad export or background fails this item, not the batch
         log.exception("saving item %s failed", item.id)
         media.delete(*paths)
-        _save_failure(studio, generation, item, f"saving the image failed: {exc.__class__.__name__}", result.seconds)
+        _save_failure(studio, generation, item, f"saving the image failed: {exc.__class__.__name__}", seconds)
         return
     with studio.db.session() as session:
         saved = session.execute(
@@ -280,9 +324,9 @@ def _save_result(studio: Studio, media: MediaStore, generation: Generation, item
             .where(GenerationItem.id == item.id, GenerationItem.status.in_(
                 (ItemStatus.pending.value, ItemStatus.running.value)))
             .values(status=ItemStatus.completed.value, image_path=image_path, thumbnail_path=thumbnail_path,
-                    exports=exports, seconds=result.seconds, finished_at=utcnow(), error="")).rowcount
+                    exports=exports, seconds=seconds, finished_at=utcnow(), error="", **scores)).rowcount
         if saved == 1:
-            _count(session, generation.id, done=1)
+            _count(session, generation.id, done=1, pictures=pictures)
     if saved != 1:  # another worker finished it first: keep theirs, drop ours
         media.delete(*paths)
 
@@ -299,10 +343,10 @@ def _save_failure(studio: Studio, generation: Generation, item: GenerationItem, 
             _count(session, generation.id, failed=1)
 
 
-def _count(session, generation_id: int, *, done: int = 0, failed: int = 0) -> None:
+def _count(session, generation_id: int, *, done: int = 0, failed: int = 0, pictures: int = 0) -> None:
     session.execute(sa.update(Generation).where(Generation.id == generation_id).values(
         done_items=Generation.done_items + done, failed_items=Generation.failed_items + failed,
-        heartbeat_at=utcnow()))
+        pictures_made=Generation.pictures_made + pictures, heartbeat_at=utcnow()))
 
 
 def _with_background(image, item: GenerationItem, generation: Generation, media: MediaStore, engine: Any):

@@ -27,6 +27,7 @@ from studio.enums import GenerationStatus, ItemStatus
 from studio.services import access, batch_pricing, exports
 from studio.services.errors import InvalidInput, NotFound
 from studio.services.fields import found_id, whole_number
+from studio.services.quality import BatchChecks, QualitySummary, default_checks, summarise, validated_checks
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +60,8 @@ class SubmitRequest:
     background: dict[str, Any] | None = None
     export_formats: tuple[str, ...] = ()
     submission_key: str = ""
+    # Quality checks (studio.services.quality): None for the studio's defaults (re-roll drifts on).
+    checks: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,11 @@ class FinishedItem:
     path: str  # thumbnail (or image) relative to the media folder; "" when none
     status: str
     error: str
+    likeness: float | None = None  # 0..1 of the kept picture; None: not measured
+    pose_match: float | None = None
+    likeness_note: str = ""  # why likeness is None ("face not visible", ...)
+    pose_note: str = ""
+    attempts: int = 1  # pictures made for this image: more than 1 when a drift was re-rolled
 
 
 @dataclass(frozen=True)
@@ -86,6 +94,9 @@ class BatchProgress:
     total_steps: int
     items: tuple[FinishedItem, ...]
     error: str = ""
+    pictures_made: int = 0  # re-rolls included
+    checks: BatchChecks | None = None
+    quality: QualitySummary | None = None
 
     @property
     def finished(self) -> bool:
@@ -163,6 +174,8 @@ def _validated_request(studio: Studio, user_id: int, request: SubmitRequest) -> 
         params = replace(_params_of(request.params), variations=variations).resolved(preset)
     except (UnknownPresetError, ParamsError) as exc:
         raise InvalidInput(str(exc)) from None
+    if request.checks is not None and not isinstance(request.checks, dict):
+        raise InvalidInput("quality checks must be an object such as {\"reroll\": true, \"pose_bar\": 0.6}")
     formats = request.export_formats
     if not isinstance(formats, (list, tuple)):
         raise InvalidInput(f"export formats must be a list; choose from {', '.join(EXPORT_FORMATS)}")
@@ -266,20 +279,28 @@ def submit(studio: Studio, *, user_id: int, request: SubmitRequest, now: datetim
 
     return _create(studio, user_id=user_id, avatar_id=request.avatar_id, preset_key=request.preset_key,
                    params=params, background=request.background, formats=list(request.export_formats),
-                   key=request.submission_key, plan=plan, now=now)
+                   key=request.submission_key, plan=plan, checks=request.checks, now=now)
+
+
+def _face_note(avatar: Avatar) -> str | None:
+    """Why the avatar's likeness cannot be measured; None when it can (or is not known yet: an
+    avatar made before likeness existed is described by the worker on its first batch)."""
+    return avatar.face_note if avatar.face_descriptor is None and avatar.face_note else None
 
 
 def _create(studio: Studio, *, user_id: int, avatar_id: int, preset_key: str, params: GenerationParams,
-            background: dict | None, formats: list[str], key: str, plan, now: datetime | None) -> Generation:
+            background: dict | None, formats: list[str], key: str, plan, checks: dict | None,
+            now: datetime | None) -> Generation:
     try:
         with studio.db.session() as session:
             avatar = _usable_avatar(session, user_id, avatar_id)
+            batch_checks = validated_checks(checks, settings=studio.settings, face_note=_face_note(avatar))
             specs = plan(session)
             q = batch_pricing.quote(session, user_id=user_id, items=len(specs), preset_key=preset_key,
                                     background=background is not None, params=params, now=now)
             generation = Generation(user_id=user_id, avatar_id=avatar.id, preset_key=preset_key,
                                     params=params.to_json(), background=background, export_formats=formats,
-                                    submission_key=key, total_items=len(specs))
+                                    submission_key=key, total_items=len(specs), checks=batch_checks.to_json())
             session.add(generation)
             session.flush()  # a concurrent double click stops here on the unique key
             session.add_all([GenerationItem(
@@ -375,10 +396,20 @@ def progress(db: Database, *, user_id: int, generation_id: int) -> BatchProgress
     return BatchProgress(
         generation_id=g.id, status=g.status, total=g.total_items, done=done, failed=failed, cancelled=cancelled,
         left=left, fraction=round(fraction, 4), eta_seconds=eta, step=g.current_step,
-        total_steps=g.current_total_steps, error=g.error,
-        items=tuple(FinishedItem(i.id, i.pose_name, i.variation, i.thumbnail_path or i.image_path, i.status,
-                                 i.error) for i in finished),
+        total_steps=g.current_total_steps, error=g.error, pictures_made=g.pictures_made,
+        items=tuple(finished_item(i) for i in finished), checks=BatchChecks.from_json(g.checks),
+        quality=summarise([i for i in finished if i.status == ItemStatus.completed.value],
+                          BatchChecks.from_json(g.checks)),
     )
+
+
+def finished_item(i: GenerationItem) -> FinishedItem:
+    quality = i.quality or {}
+    return FinishedItem(i.id, i.pose_name, i.variation, i.thumbnail_path or i.image_path, i.status, i.error,
+                        likeness=i.likeness, pose_match=i.pose_match,
+                        likeness_note=(quality.get("likeness") or {}).get("note", ""),
+                        pose_note=(quality.get("pose") or {}).get("note", ""),
+                        attempts=max(1, len(quality.get("attempts") or ())))
 
 
 def cancel(studio: Studio, *, user_id: int, generation_id: int) -> Generation:
@@ -439,6 +470,11 @@ def rerun_item(studio: Studio, *, user_id: int, item_id: int, submission_key: st
     # Checked again: the backdrop may be gone, and rows saved before the checks were tightened may not pass.
     background = _validated_background(studio, user_id, source.background)
     spec = _ItemSpec(item.pose_id, item.pose_name, item.keypoints, 0, 0, item.seed)
+    # The batch's own choices of checks, within today's limits.
+    stored = source.checks or {}
+    checks = {k: stored[k] for k in default_checks(studio.settings) if k in stored}
+    if "max_rerolls" in checks:
+        checks["max_rerolls"] = min(int(checks["max_rerolls"]), studio.settings.max_rerolls)
     return _create(studio, user_id=user_id, avatar_id=source.avatar_id, preset_key=source.preset_key,
                    params=params, background=background, formats=list(source.export_formats),
-                   key=submission_key, plan=lambda session: [spec], now=now)
+                   key=submission_key, plan=lambda session: [spec], checks=checks, now=now)

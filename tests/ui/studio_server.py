@@ -30,7 +30,8 @@ def free_port() -> int:
 @contextmanager
 def running_studio(data_dir: Path, database_url: str | None = None, **env) -> Iterator[tuple[Studio, str]]:
     """Migrate, seed, start the in-process worker and serve; yields (studio, base URL)."""
-    overrides = {"STUDIO_DATA_DIR": str(data_dir), "STUDIO_PRESET": "tiny", **env}
+    # No re-rolls unless a test asks (tiny pictures are noise: every one would be redone).
+    overrides = {"STUDIO_DATA_DIR": str(data_dir), "STUDIO_PRESET": "tiny", "STUDIO_MAX_REROLLS": 0, **env}
     if database_url:
         overrides["DATABASE_URL"] = database_url
     settings = load_settings(**overrides)

@@ -48,6 +48,10 @@ class Avatar(SQLModel, table=True):
     negative_prompt: str = Field(default="", sa_type=sa.Text)
     seed: int | None = Field(default=None, sa_type=sa.BigInteger)
     preset_slug: str | None = Field(default=None, sa_type=sa.String(80))
+    # Likeness: the face's 128-number descriptor (pipelines.likeness), computed once when the avatar
+    # is made; None with ``face_note`` saying why when its picture has no face that can be described.
+    face_descriptor: list[float] | None = Field(default=None, sa_type=JSONType)
+    face_note: str = Field(default="", sa_type=sa.String(200), sa_column_kwargs={"server_default": ""})
     usage_count: int = Field(default=0)
     last_used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -37,6 +37,10 @@ class Generation(SQLModel, table=True):
     price_per_item: int = Field(default=0)
     attempts: int = Field(default=0)
     cancel_requested: bool = Field(default=False)
+    # The batch's quality checks (studio.services.quality.BatchChecks.to_json) and every picture its
+    # worker made, re-rolls included: more than total_items when drifts were re-rolled (free).
+    checks: dict[str, Any] = Field(default_factory=dict, sa_type=JSONType)
+    pictures_made: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     error: str = Field(default="", sa_type=sa.String(1000))
     heartbeat_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # The step of the chunk in flight, written by the worker so any process can show it.
@@ -73,6 +77,11 @@ class GenerationItem(SQLModel, table=True):
     seconds: float | None = Field(default=None)
     error: str = Field(default="", sa_type=sa.String(1000))
     favourite: bool = Field(default=False)
+    # Measured on the kept picture (0..1; None: not measured, e.g. no face visible), columns so
+    # results sort and filter by them; ``quality`` holds the notes, distance and every attempt.
+    likeness: float | None = Field(default=None)
+    pose_match: float | None = Field(default=None)
+    quality: dict[str, Any] = Field(default_factory=dict, sa_type=JSONType)
     # Set in the same transaction as the refund of a failed or cancelled item: once per item.
     refunded: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -21,6 +21,7 @@ from studio.db.tables import Avatar, AvatarProject, CreditLedger
 from studio.enums import AvatarSource, LedgerKind
 from studio.services import access, credits
 from studio.services.avatars.edit import get_avatar
+from studio.services.avatars.likeness import face_fields
 from studio.services.avatars.persona import AVATARS, avatar_name
 from studio.services.errors import InvalidInput, NotFound, StudioError
 from studio.services.projects import touch
@@ -39,6 +40,7 @@ def create_from_upload(studio: Studio, *, user_id: int, project_id: int, name: s
             return earlier
     photo = uploads.read_photo(file_path)
     _check_face(photo)
+    face = face_fields(photo)  # what every picture of its batches is measured against
     media = studio.media
     image_path = media.save_png(user_id, AVATARS, photo)
     thumbnail_path = media.save_thumbnail(user_id, AVATARS, photo)
@@ -46,7 +48,7 @@ def create_from_upload(studio: Studio, *, user_id: int, project_id: int, name: s
         with studio.db.session() as session:
             project = access.own(session, AvatarProject, project_id, user_id=user_id, what="project")
             avatar = Avatar(user_id=user_id, project_id=project.id, name=name, source=AvatarSource.uploaded.value,
-                            image_path=image_path, thumbnail_path=thumbnail_path)
+                            image_path=image_path, thumbnail_path=thumbnail_path, **face)
             session.add(avatar)
             session.flush()
             posting = credits.post(

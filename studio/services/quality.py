@@ -1,0 +1,135 @@
+"""A batch's quality checks: the bars a picture must reach (likeness to the avatar, pose
+followed), whether drifts are re-rolled (free, with the next seed), and the batch's summary.
+
+The worker measures (studio/jobs/checks.py); this module is the one definition of the options,
+their defaults and limits, and of how results are summed up for the creator.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from typing import Any, Iterable
+
+from studio.services.errors import InvalidInput
+from studio.services.fields import whole_number
+from studio.settings import Settings
+
+
+def _likeness_bar() -> float:
+    from pipelines.likeness import LIKENESS_BAR
+
+    return LIKENESS_BAR
+
+
+def _pose_bar() -> float:
+    from pipelines.pose_match import POSE_BAR
+
+    return POSE_BAR
+
+
+@dataclass(frozen=True)
+class BatchChecks:
+    measure: bool  # the studio's setting: measure likeness and pose match at all
+    reroll: bool  # redo pictures below a bar, free
+    likeness_bar: float  # 0..1
+    pose_bar: float  # 0..1
+    max_rerolls: int  # per picture
+    # Why likeness is not measured for this batch's avatar ("" when it is): then only the
+    # pose bar can trigger a re-roll.
+    likeness_off: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any] | None) -> "BatchChecks":
+        """The stored options; a batch stored before checks existed measures nothing and re-rolls nothing."""
+        if not data:
+            return cls(measure=False, reroll=False, likeness_bar=_likeness_bar(), pose_bar=_pose_bar(),
+                       max_rerolls=0)
+        return cls(measure=bool(data.get("measure", True)), reroll=bool(data.get("reroll", False)),
+                   likeness_bar=float(data.get("likeness_bar", _likeness_bar())),
+                   pose_bar=float(data.get("pose_bar", _pose_bar())),
+                   max_rerolls=int(data.get("max_rerolls", 0)), likeness_off=str(data.get("likeness_off", "")))
+
+    @property
+    def rerolls(self) -> int:
+        """How many times a drifting picture may be redone in this batch."""
+        return self.max_rerolls if self.measure and self.reroll else 0
+
+
+def default_checks(settings: Settings) -> dict[str, Any]:
+    """What a batch gets when the creator sets nothing: re-roll on, the bars at their defaults."""
+    return {"reroll": True, "likeness_bar": _likeness_bar(), "pose_bar": _pose_bar(),
+            "max_rerolls": settings.max_rerolls}
+
+
+def _bar(value: Any, what: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
+            or not 0 <= value <= 1:
+        shown = f"{value * 100:g} %" if isinstance(value, (int, float)) and not isinstance(value, bool) \
+            and math.isfinite(value) else repr(value)
+        raise InvalidInput(f"{what} must be between 0 and 100 %; got {shown}")
+    return float(value)
+
+
+def validated_checks(raw: dict[str, Any] | None, *, settings: Settings, face_note: str | None) -> BatchChecks:
+    """The creator's options checked against the studio's limits. ``face_note`` is the avatar's:
+    None when its face is described, else why not (likeness is then off, and said so)."""
+    chosen = {**default_checks(settings), **(raw or {})}
+    unknown = set(chosen) - set(default_checks(settings))
+    if unknown:
+        raise InvalidInput(f"quality checks: unknown option(s) {', '.join(sorted(map(str, unknown)))}; "
+                           f"use {', '.join(default_checks(settings))}")
+    if not isinstance(chosen["reroll"], bool):
+        raise InvalidInput("re-roll drifts must be true or false")
+    rerolls = chosen["max_rerolls"]
+    if isinstance(rerolls, (int, float)) and not isinstance(rerolls, bool) and rerolls > settings.max_rerolls:
+        raise InvalidInput(f"re-rolls per image: at most {settings.max_rerolls} (this studio's limit); got {rerolls}")
+    rerolls = whole_number(rerolls, "re-rolls per image", 0, settings.max_rerolls)
+    off = ""
+    if face_note is not None:
+        off = f"likeness is not measured for this avatar: {face_note}"
+    return BatchChecks(measure=settings.quality_checks, reroll=chosen["reroll"],
+                       likeness_bar=_bar(chosen["likeness_bar"], "likeness bar"),
+                       pose_bar=_bar(chosen["pose_bar"], "pose bar"), max_rerolls=rerolls, likeness_off=off)
+
+
+def below(score: float | None, bar: float) -> bool:
+    """A picture below the bar: a score under it, or no score at all (no face visible, nobody seen)."""
+    return score is None or score < bar
+
+
+@dataclass(frozen=True)
+class QualitySummary:
+    measured: int  # completed pictures with a quality record
+    likeness_mean: float | None
+    likeness_worst: float | None
+    likeness_below: int  # below the likeness bar (no face visible counts)
+    pose_mean: float | None
+    pose_worst: float | None
+    pose_below: int
+    likeness_off: str = ""
+
+
+def summarise(items: Iterable[Any], checks: BatchChecks) -> QualitySummary | None:
+    """Mean, worst and how many below each bar over the measured pictures; None when none was."""
+    measured = [i for i in items if i.quality]
+    if not measured:
+        return None
+    likeness = [i.likeness for i in measured if i.likeness is not None]
+    poses = [i.pose_match for i in measured if i.pose_match is not None]
+    return QualitySummary(
+        measured=len(measured),
+        likeness_mean=sum(likeness) / len(likeness) if likeness else None,
+        likeness_worst=min(likeness) if likeness else None,
+        likeness_below=0 if checks.likeness_off else sum(below(i.likeness, checks.likeness_bar) for i in measured),
+        pose_mean=sum(poses) / len(poses) if poses else None,
+        pose_worst=min(poses) if poses else None,
+        pose_below=sum(below(i.pose_match, checks.pose_bar) for i in measured),
+        likeness_off=checks.likeness_off)
+
+
+def percent(score: float | None) -> str:
+    return "–" if score is None else f"{round(score * 100)} %"
