@@ -27,6 +27,7 @@ from studio.enums import ItemStatus
 from studio.media import MediaStore, write_atomically
 from studio.services import access
 from studio.services.errors import InvalidInput, NotFound
+from studio.services.quality import item_scores, kept_seed
 
 log = logging.getLogger(__name__)
 
@@ -191,7 +192,8 @@ def _zip_item(archive: zipfile.ZipFile, media: MediaStore, item: GenerationItem,
         stem = f"{stem}_{item.position + 1}"
     names.add(stem)
     entry: dict[str, Any] = {"pose": item.pose_name, "pose_id": item.pose_id, "variation": item.variation + 1,
-                             "seed": item.seed, "position": item.position, "seconds": item.seconds, "files": {}}
+                             "seed": kept_seed(item), "position": item.position, "seconds": item.seconds,
+                             **item_scores(item), "files": {}}
     if not media.absolute(item.image_path).is_file():
         log.warning("generation item %s has no image file; left out of the ZIP", item.id)
         entry["error"] = "the image file is missing"

@@ -133,3 +133,44 @@ def summarise(items: Iterable[Any], checks: BatchChecks) -> QualitySummary | Non
 
 def percent(score: float | None) -> str:
     return "–" if score is None else f"{round(score * 100)} %"
+
+
+# How results can be ordered and narrowed, in the creator's words; shared by the Batch and
+# History tabs (anything with ``likeness`` and ``pose_match``: FinishedItem, GenerationItem).
+RESULT_SORTS = (("As made", "made"), ("Likeness, best first", "likeness"), ("Pose match, best first", "pose"))
+RESULT_SHOWS = (("All results", "all"), ("Below the likeness bar", "below_likeness"),
+                ("Below the pose bar", "below_pose"))
+
+
+def order_results(items: list, checks: BatchChecks | None, *, sort: str = "made", show: str = "all") -> list:
+    """``items`` narrowed by ``show`` and ordered by ``sort``; a score not measured sorts last."""
+    if sort not in {key for _, key in RESULT_SORTS}:
+        raise InvalidInput(f"sort results by one of {', '.join(k for _, k in RESULT_SORTS)}; got {sort!r}")
+    if show not in {key for _, key in RESULT_SHOWS}:
+        raise InvalidInput(f"show one of {', '.join(k for _, k in RESULT_SHOWS)}; got {show!r}")
+    checks = checks or BatchChecks.from_json(None)
+    if show == "below_likeness":
+        items = [i for i in items if below(i.likeness, checks.likeness_bar)]
+    elif show == "below_pose":
+        items = [i for i in items if below(i.pose_match, checks.pose_bar)]
+    if sort == "made":
+        return list(items)
+    score = "likeness" if sort == "likeness" else "pose_match"
+    return sorted(items, key=lambda i: (getattr(i, score) is None, -(getattr(i, score) or 0.0)))
+
+
+def kept_seed(item: Any) -> int:
+    """The seed of the picture kept for a GenerationItem: a re-roll's when a drift was redone."""
+    kept = [a for a in (item.quality or {}).get("attempts") or () if a.get("kept")]
+    return int(kept[0]["seed"]) if kept else item.seed
+
+
+def item_scores(item: Any) -> dict[str, Any]:
+    """A GenerationItem's checks as the API and the ZIP manifest give them."""
+    quality = item.quality or {}
+    return {"likeness": item.likeness, "pose_match": item.pose_match,
+            "likeness_distance": (quality.get("likeness") or {}).get("distance"),
+            "likeness_note": (quality.get("likeness") or {}).get("note", ""),
+            "pose_note": (quality.get("pose") or {}).get("note", ""),
+            "attempts": len(quality.get("attempts") or ()) or 1}
+

@@ -11,6 +11,8 @@ here; a tab that needs one's logic imports it from here, and this module imports
 
 from __future__ import annotations
 
+import dataclasses
+
 import gradio as gr
 from gradio.data_classes import FileData
 
@@ -18,7 +20,7 @@ from pipelines.keypoints import JOINT_NAMES
 from pipelines.params import GenerationParams
 from studio.core import Studio
 from studio.db.tables import CreditAccount, User
-from studio.services import avatars, credits, generations, projects
+from studio.services import avatars, credits, generations, likeness, projects, quality
 from studio.services import poses as gallery
 from studio.services.pose_from_photo import pose_from_photo
 from studio.ui.common import Page, creator_errors, uploaded_file
@@ -85,6 +87,14 @@ class StudioApi:
         return {"keypoints": found.keypoints, "people": found.people,
                 "joints_seen": [name for name, (_, _, v) in zip(JOINT_NAMES, body) if v]}
 
+    def likeness(self, first: FileData, second: FileData, request: gr.Request = None) -> dict:
+        """Whether two photos (JPEG, PNG or WebP, one face each) show the same person: likeness
+        0..1 (0.6 and above: the same person), dlib's descriptor distance and same_person.
+        Free; nothing is stored."""
+        self.page.user(request)  # signed in, like every endpoint
+        return likeness.compare(self.studio, first_path=uploaded_file(first, "First photo"),
+                                second_path=uploaded_file(second, "Second photo"))
+
     def estimate(self, pose_count: int, variations: int = 1, preset: str = "", background: bool = False,
                  params: dict | None = None, request: gr.Request = None) -> dict:
         """What a batch would cost the signed-in creator, and whether they can afford it; pass the
@@ -103,8 +113,11 @@ class StudioApi:
 
     def submit(self, avatar_id: int, pose_ids: list[int], variations: int = 1, preset: str = "",
                export_formats: list[str] | None = None, params: dict | None = None,
-               background: dict | None = None, submission_key: str = "", request: gr.Request = None) -> dict:
-        """Create and pay for a batch; the same submission_key twice returns the same batch."""
+               background: dict | None = None, submission_key: str = "", checks: dict | None = None,
+               request: gr.Request = None) -> dict:
+        """Create and pay for a batch; the same submission_key twice returns the same batch.
+        ``checks`` (optional): {"reroll": true, "likeness_bar": 0.6, "pose_bar": 0.6, "max_rerolls": 2};
+        re-rolls of pictures below a bar are free."""
         user = self.page.user(request)
         try:
             parsed = GenerationParams.from_json(params or {})
@@ -114,7 +127,7 @@ class StudioApi:
         g = generations.submit(self.studio, user_id=user.id, request=generations.SubmitRequest(
             avatar_id=avatar_id, pose_ids=pose_ids, variations=variations,
             preset_key=preset or self.studio.settings.preset, params=parsed, background=background or None,
-            export_formats=tuple(export_formats or ()), submission_key=submission_key))
+            export_formats=tuple(export_formats or ()), submission_key=submission_key, checks=checks))
         return {"generation_id": g.id, "status": g.status, "credits_charged": g.credits_charged,
                 "total_items": g.total_items}
 
@@ -124,7 +137,9 @@ class StudioApi:
         p = generations.progress(self.studio.db, user_id=user.id, generation_id=generation_id)
         return {"generation_id": p.generation_id, "status": p.status, "total": p.total, "done": p.done,
                 "failed": p.failed, "cancelled": p.cancelled, "left": p.left, "fraction": p.fraction,
-                "eta_seconds": p.eta_seconds, "finished": p.finished, "error": p.error}
+                "eta_seconds": p.eta_seconds, "finished": p.finished, "error": p.error,
+                "pictures_made": p.pictures_made,
+                "quality": dataclasses.asdict(p.quality) if p.quality else None}
 
     def results(self, generation_id: int, request: gr.Request = None) -> list[dict]:
         """The finished images of a batch: one link each, for the signed-in owner only.
@@ -139,12 +154,12 @@ class StudioApi:
             link = viewer.media(i.image_path) if i.status == "completed" else None
             if link:
                 out.append({"item_id": i.id, "url": link, "pose": i.pose_name, "variation": i.variation + 1,
-                            "seed": i.seed})
+                            "seed": quality.kept_seed(i), **quality.item_scores(i)})
         return out
 
 
-ENDPOINTS = ("create_project", "upload_avatar", "list_poses", "pose_from_photo", "estimate", "balance", "submit",
-             "status", "results")
+ENDPOINTS = ("create_project", "upload_avatar", "list_poses", "pose_from_photo", "likeness", "estimate", "balance",
+             "submit", "status", "results")
 
 
 def render(page: Page) -> None:

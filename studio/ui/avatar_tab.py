@@ -5,7 +5,9 @@ from __future__ import annotations
 import gradio as gr
 
 from pipelines.avatar_prompt import persona_prompt
-from studio.services import avatars, credits, projects
+from pipelines.likeness import LIKENESS_BAR
+from studio.services import avatars, credits, likeness, projects
+from studio.services.quality import percent
 from studio.ui.common import Page, Shared, Viewer, creator_errors, esc, new_key, photo_preview, uploaded_file
 
 # What the creator may pick for each visual attribute the studio keeps (avatars.ATTRIBUTE_FIELDS);
@@ -80,6 +82,16 @@ def check_photo(photo: str | None) -> str:
 # Gradio maps inputs to parameters by position, and injects gr.Request by type only up to a
 # *args: so handlers that take the attributes take the request first and the attributes last,
 # as *attributes in ATTRIBUTES order.
+
+
+def same_person_html(answer: dict) -> str:
+    """A likeness answer in words a creator acts on."""
+    if answer["likeness"] is None:
+        return f"<div class='same-person' data-same=''>Likeness {esc(answer['note'])}.</div>"
+    verdict = "the same person" if answer["same_person"] else "probably someone else"
+    return (f"<div class='same-person' data-same='{str(answer['same_person']).lower()}'>"
+            f"<b>Likeness {round(answer['likeness'] * 100)} %</b>: {verdict} "
+            f"({percent(LIKENESS_BAR)} and above reads as the same person).</div>")
 
 
 class AvatarTab:
@@ -247,6 +259,18 @@ class AvatarTab:
         return (*self._avatars(viewer, _project_id(project_id)), None, gr.update(visible=False),
                 "Avatar deleted.")
 
+    @creator_errors
+    def same_person(self, avatar_id, photo, request: gr.Request) -> str:
+        """The likeness of a photo to the chosen avatar, in words; free, nothing stored."""
+        user = self.page.user(request)
+        if not avatar_id:
+            raise gr.Error("Click an avatar above first, then choose the photo to compare.")
+        if not photo:
+            raise gr.Error("Photo to compare: choose a photo of the person first.")
+        answer = likeness.same_as_avatar(self.page.studio, user_id=user.id, avatar_id=int(avatar_id),
+                                         photo_path=uploaded_file(photo, "Photo to compare"))
+        return same_person_html(answer)
+
 
 def render(page: Page, shared: Shared) -> None:
     handlers = AvatarTab(page)
@@ -275,6 +299,14 @@ def render(page: Page, shared: Shared) -> None:
             with gr.Row():
                 save_details = gr.Button("Save changes", size="sm")
                 delete = gr.Button("Delete avatar", variant="stop", size="sm")
+            with gr.Accordion("Is this the same person as my avatar? (free)", open=False,
+                              elem_id="avatar-same-person"):
+                with gr.Row():
+                    same_photo = gr.File(label="Photo to compare (JPEG, PNG or WebP)", file_types=["image"],
+                                         type="filepath", height=100, elem_id="avatar-same-photo")
+                    with gr.Column():
+                        same_check = gr.Button("Compare with this avatar", size="sm", elem_id="avatar-same-check")
+                        same_answer = gr.HTML(elem_id="avatar-same-answer")
         status = gr.Markdown(elem_id="avatar-status")
 
         with gr.Tabs():
@@ -352,6 +384,7 @@ def render(page: Page, shared: Shared) -> None:
                       api_visibility="private", concurrency_limit=1, concurrency_id="engine").then(
         page.header, None, shared.user_box, api_visibility="private")
     gallery.select(handlers.select_avatar, avatar_ids, [avatar_id, details, *detail_inputs], api_visibility="private")
+    same_check.click(handlers.same_person, [avatar_id, same_photo], same_answer, api_visibility="private")
     save_details.click(handlers.save_avatar_details, [avatar_id, *detail_inputs], status, api_visibility="private")
     delete.click(handlers.delete_avatar, [avatar_id, project], [*shown, avatar_id, details, status],
                  api_visibility="private")

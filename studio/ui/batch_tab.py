@@ -15,11 +15,12 @@ import gradio as gr
 
 from pipelines.params import MAX_VARIATIONS, GenerationParams
 from studio.core import Studio
-from studio.services import avatars, credits, generations
+from studio.services import avatars, credits, generations, quality
 from studio.services import poses as gallery
 from studio.services.fields import whole_number
+from studio.services.quality import percent
 from studio.ui.common import (Page, Shared, Viewer, creator_errors, esc, export_format_choices, new_key,
-                              uploaded_file)
+                              quality_badge, uploaded_file)
 
 POLL_SECONDS = 0.5
 MAX_WATCH_S = 3 * 3600  # past this a stream ends; the batch goes on and a reload follows it again
@@ -62,16 +63,60 @@ def progress_html(p: generations.BatchProgress | None) -> str:
     return (f"<div id='batch-progress' data-status='{esc(p.status)}' data-done='{p.done}' data-total='{p.total}'>"
             f"<div class='batch-progress-label'>Batch #{p.generation_id}: {esc(label)}</div>"
             f"<div class='batch-bar'><div class='batch-bar-fill' style='width:{pct}%'></div></div>"
-            f"<div class='batch-counts'>{p.done} done · {p.failed} failed · {p.left} left{eta}</div>{error}</div>")
+            f"<div class='batch-counts'>{p.done} done · {p.failed} failed · {p.left} left{eta}</div>{error}"
+            f"{quality_html(p)}</div>")
 
 
-def result_cards(viewer: Viewer, p: generations.BatchProgress) -> list[tuple[str, str]]:
+def quality_html(p: generations.BatchProgress) -> str:
+    """The batch's checks in one glance: mean and worst of each score, how many fell below the
+    bars, and how many pictures the re-rolls made (free)."""
+    lines = []
+    q, checks = p.quality, p.checks
+    if q is not None and checks is not None:
+        if q.likeness_off:
+            lines.append(f"Likeness: {esc(q.likeness_off)}.")
+        elif q.likeness_mean is not None:
+            lines.append(f"Likeness: mean {percent(q.likeness_mean)}, worst {percent(q.likeness_worst)}, "
+                         f"{q.likeness_below} of {q.measured} below the {percent(checks.likeness_bar)} bar.")
+        else:
+            lines.append(f"Likeness: no face visible in any of the {q.measured} pictures.")
+        if q.pose_mean is not None:
+            lines.append(f"Pose: mean {percent(q.pose_mean)}, worst {percent(q.pose_worst)}, "
+                         f"{q.pose_below} of {q.measured} below the {percent(checks.pose_bar)} bar.")
+    if p.pictures_made > p.done + p.failed:
+        lines.append(f"{p.pictures_made} pictures made for {p.done} images: re-rolls of drifts are free, "
+                     "you paid for the images only.")
+    if not lines:
+        return ""
+    return "<div class='batch-quality' id='batch-quality'>" + "<br/>".join(lines) + "</div>"
+
+
+def result_cards(viewer: Viewer, p: generations.BatchProgress, sort: str = "made",
+                 show: str = "all") -> list[tuple[str, str]]:
     out = []
-    for item in p.items:
-        link = viewer.media(item.path) if item.status == "completed" else None
+    done = [item for item in p.items if item.status == "completed"]
+    for item in quality.order_results(done, p.checks, sort=sort or "made", show=show or "all"):
+        link = viewer.media(item.path)
         if link:
-            out.append((link, f"{item.pose_name} · v{item.variation + 1}"))
+            badge = quality_badge(item)
+            out.append((link, f"{item.pose_name} · v{item.variation + 1}" + (f" · {badge}" if badge else "")))
     return out
+
+
+def checks_of(reroll, likeness_bar, pose_bar, rerolls) -> dict:
+    """The Quality checks accordion as SubmitRequest.checks (the sliders are in %)."""
+    def share(value, what):
+        try:
+            return float(value) / 100
+        except (TypeError, ValueError):
+            raise gr.Error(f"{what}: give a percentage from 0 to 100.") from None
+
+    try:
+        rerolls = int(rerolls)
+    except (TypeError, ValueError):
+        raise gr.Error("Re-rolls per image: give a whole number.") from None
+    return {"reroll": bool(reroll), "likeness_bar": share(likeness_bar, "Likeness bar"),
+            "pose_bar": share(pose_bar, "Pose bar"), "max_rerolls": rerolls}
 
 
 HEARTBEAT_POLLS = 4  # with nothing new, still yield every 2 s: that is when Gradio notices a client left
@@ -131,7 +176,30 @@ class BatchTab:
                                  preset_key=preset_key, background=background != "keep", params=params)
         return f"<div id='batch-cost'>{esc(e.message)}</div>"
 
-    async def watch(self, viewer: Viewer, generation_id: int):
+    @creator_errors
+    def reorder(self, generation_id, sort, show, request: gr.Request):
+        """The results again, sorted and narrowed as chosen (the stream uses the same choice)."""
+        if not generation_id:
+            return []
+        viewer = self.page.viewer(request)
+        p = generations.progress(self.studio.db, user_id=viewer.user.id, generation_id=int(generation_id))
+        return result_cards(viewer, p, sort, show)
+
+    @creator_errors
+    def avatar_checks_note(self, avatar_id, request: gr.Request) -> str:
+        """Under the checks: why likeness cannot be measured for the chosen avatar, if it cannot."""
+        if not avatar_id:
+            return ""
+        try:
+            avatar = avatars.get_avatar(self.studio.db, user_id=self.page.user(request).id, avatar_id=int(avatar_id))
+        except (TypeError, ValueError):
+            return ""
+        if avatar.face_descriptor is None and avatar.face_note:
+            return (f"Likeness is not measured for this avatar ({esc(avatar.face_note)}): re-roll by likeness is "
+                    "off; the pose bar still applies.")
+        return ""
+
+    async def watch(self, viewer: Viewer, generation_id: int, sort: str = "made", show: str = "all"):
         """Yield (progress, results, generation id) until the batch ends; the DB is the source.
 
         An async generator: waiting costs no thread, so open streams cannot starve the handlers
@@ -148,7 +216,7 @@ class BatchTab:
                 snapshot = (p.status, p.done, p.failed, p.cancelled, p.step)
                 if snapshot != last:
                     last, quiet = snapshot, 0
-                    cards = await anyio.to_thread.run_sync(result_cards, viewer, p)
+                    cards = await anyio.to_thread.run_sync(result_cards, viewer, p, sort, show)
                     yield progress_html(p), cards, generation_id
                 elif (quiet := quiet + 1) % HEARTBEAT_POLLS == 0:
                     yield gr.skip(), gr.skip(), gr.skip()
@@ -160,7 +228,7 @@ class BatchTab:
 
     def _submit(self, avatar_id, selected, variations, preset_key, background, colour, scene, backdrop, formats,
                 prompt, negative, steps, guidance, pose_strength, identity_strength, width, height, seed, key,
-                request: gr.Request) -> tuple[Viewer, int]:
+                checks: dict, request: gr.Request) -> tuple[Viewer, int]:
         viewer = self.page.viewer(request)
         user = viewer.user
         if not avatar_id:
@@ -172,18 +240,21 @@ class BatchTab:
             variations=whole_number(variations, "Variations per pose", 1, MAX_VARIATIONS), preset_key=preset_key,
             params=_params(prompt, negative, steps, guidance, pose_strength, identity_strength, width, height, seed),
             background=self._background(background, colour, scene, backdrop, user.id),
-            export_formats=tuple(formats or ()), submission_key=key)
+            export_formats=tuple(formats or ()), submission_key=key, checks=checks)
         return viewer, generations.submit(self.studio, user_id=user.id, request=request_).id
 
     @creator_errors
     async def submit_batch(self, avatar_id, selected, variations, preset_key, background, colour, scene, backdrop,
                            formats, prompt, negative, steps, guidance, pose_strength, identity_strength, width,
-                           height, seed, key, request: gr.Request):
+                           height, seed, key, reroll, likeness_bar, pose_bar, rerolls, sort, show,
+                           request: gr.Request):
         # Parameters spelled out: Gradio maps inputs by position and injects gr.Request by type.
+        checks = checks_of(reroll, likeness_bar, pose_bar, rerolls)
         viewer, generation_id = await anyio.to_thread.run_sync(functools.partial(
             self._submit, avatar_id, selected, variations, preset_key, background, colour, scene, backdrop, formats,
-            prompt, negative, steps, guidance, pose_strength, identity_strength, width, height, seed, key, request))
-        async for html_, cards, gid in self.watch(viewer, generation_id):
+            prompt, negative, steps, guidance, pose_strength, identity_strength, width, height, seed, key, checks,
+            request))
+        async for html_, cards, gid in self.watch(viewer, generation_id, sort, show):
             yield html_, cards, gid, gr.skip()
         yield gr.skip(), gr.skip(), gr.skip(), new_key()
 
@@ -248,6 +319,23 @@ def render(page: Page, shared: Shared) -> None:
                     with gr.Row():
                         width = gr.Number(label="Width (0 = default)", value=0, precision=0, minimum=0, maximum=2048)
                         height = gr.Number(label="Height (0 = default)", value=0, precision=0, minimum=0, maximum=2048)
+                defaults = quality.default_checks(studio.settings)
+                with gr.Accordion("Quality checks", open=False, elem_id="batch-checks"):
+                    gr.Markdown("Every picture is checked for likeness to your avatar and for the pose it was "
+                                "asked to follow. A picture below a bar can be redone with a new seed, free; "
+                                "the best attempt is kept.")
+                    reroll = gr.Checkbox(label="Re-roll drifts (free)", value=defaults["reroll"],
+                                         elem_id="batch-reroll")
+                    with gr.Row():
+                        likeness_bar = gr.Slider(0, 100, value=round(defaults["likeness_bar"] * 100), step=1,
+                                                 label="Likeness bar (%)", elem_id="batch-likeness-bar")
+                        pose_bar = gr.Slider(0, 100, value=round(defaults["pose_bar"] * 100), step=1,
+                                             label="Pose bar (%)", elem_id="batch-pose-bar")
+                        # A slider needs a range: with re-rolls switched off studio-wide it shows 0, locked.
+                        rerolls = gr.Slider(0, max(1, studio.settings.max_rerolls), value=defaults["max_rerolls"], step=1,
+                                            label="Re-rolls per image", elem_id="batch-rerolls",
+                                            interactive=studio.settings.max_rerolls > 0)
+                    checks_note = gr.Markdown(elem_id="batch-checks-note")
             with gr.Column(scale=3):
                 cost = gr.HTML(elem_id="batch-cost-box")
                 with gr.Row():
@@ -255,6 +343,11 @@ def render(page: Page, shared: Shared) -> None:
                     cancel = gr.Button("Cancel batch", variant="stop", elem_id="batch-cancel")
                 cancel_note = gr.Markdown()
                 progress = gr.HTML(progress_html(None), elem_id="batch-progress-box")
+                with gr.Row():
+                    sort = gr.Dropdown(label="Sort results", choices=list(quality.RESULT_SORTS), value="made",
+                                       elem_id="batch-sort")
+                    show = gr.Dropdown(label="Show", choices=list(quality.RESULT_SHOWS), value="all",
+                                       elem_id="batch-show")
                 results = gr.Gallery(label="Results", columns=4, height=480, elem_id="batch-results",
                                      buttons=["download", "fullscreen"], interactive=False)
 
@@ -269,9 +362,13 @@ def render(page: Page, shared: Shared) -> None:
                       background, [colour, scene, backdrop], api_visibility="private")
     submit.click(handlers.submit_batch,
                  [avatar, shared.selected_poses, variations, preset, background, colour, scene, backdrop, formats, prompt,
-                  negative, steps, guidance, pose_strength, identity_strength, width, height, seed, key],
+                  negative, steps, guidance, pose_strength, identity_strength, width, height, seed, key,
+                  reroll, likeness_bar, pose_bar, rerolls, sort, show],
                  [progress, results, generation_id, key], api_visibility="private", concurrency_limit=None).then(
         page.header, None, shared.user_box, api_visibility="private")
+    gr.on([sort.change, show.change], handlers.reorder, [generation_id, sort, show], results,
+          api_visibility="private")
+    avatar.change(handlers.avatar_checks_note, avatar, checks_note, api_visibility="private")
     cancel.click(handlers.cancel_batch, generation_id, cancel_note, api_visibility="private").then(
         page.header, None, shared.user_box, api_visibility="private")
     shared.on_load.append(lambda demo: demo.load(handlers.resume_batch, None, [progress, results, generation_id],

@@ -220,3 +220,19 @@ def export_format_choices() -> list[tuple[str, str]]:
 def new_key() -> str:
     """A submission key: made once per form, so a double click sends the same one (charged once)."""
     return uuid.uuid4().hex
+
+
+def quality_badge(item: Any) -> str:
+    """The checks of one result in a tile's caption: "Likeness 82 % · Pose 91 % · best of 3".
+    ``item`` is a ``generations.FinishedItem``; nothing is shown for a picture never checked."""
+    parts = []
+    if item.likeness is not None:
+        parts.append(f"Likeness {round(item.likeness * 100)} %")
+    elif item.likeness_note and item.likeness_note != "not measured":
+        parts.append(item.likeness_note)  # "face not visible"
+    if item.pose_match is not None:
+        parts.append(f"Pose {round(item.pose_match * 100)} %")
+    if item.attempts > 1:
+        parts.append(f"best of {item.attempts}")
+    return " · ".join(parts)
+

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import gradio as gr
 
-from studio.services import exports, generations, stats
-from studio.ui.common import Page, Shared, Viewer, creator_errors, esc, export_format_choices
+from studio.services import exports, generations, quality, stats
+from studio.ui.common import Page, Shared, Viewer, creator_errors, esc, export_format_choices, quality_badge
 
 COLUMNS = ["#", "When (UTC)", "Status", "Images", "Failed", "Credits", "Refunded", "Quality"]
 
@@ -50,17 +50,28 @@ class HistoryTab:
                  g.failed_items, g.credits_charged, g.credits_refunded, g.preset_key]
                 for g in generations.list_generations(self.studio.db, user_id=user_id, limit=100)]
 
-    def _items(self, viewer: Viewer, generation_id: int):
-        items = generations.list_items(self.studio.db, user_id=viewer.user.id, generation_id=generation_id)
+    def _items(self, viewer: Viewer, generation_id: int, sort: str = "made", show: str = "all"):
+        db = self.studio.db
+        g = generations.get_generation(db, user_id=viewer.user.id, generation_id=generation_id)
+        items = [i for i in generations.list_items(db, user_id=viewer.user.id, generation_id=generation_id)
+                 if i.status == "completed"]
         cards, ids = [], []
-        for item in items:
-            path = (viewer.media(item.thumbnail_path) or viewer.media(item.image_path)) \
-                if item.status == "completed" else None
+        for item in quality.order_results(items, quality.BatchChecks.from_json(g.checks), sort=sort or "made",
+                                          show=show or "all"):
+            path = viewer.media(item.thumbnail_path) or viewer.media(item.image_path)
             if path:
                 star = "★ " if item.favourite else ""
-                cards.append((path, f"{star}{item.pose_name} · v{item.variation + 1} · seed {item.seed}"))
+                badge = quality_badge(generations.finished_item(item))
+                cards.append((path, f"{star}{item.pose_name} · v{item.variation + 1} · seed {quality.kept_seed(item)}"
+                                    + (f" · {badge}" if badge else "")))
                 ids.append(item.id)
         return cards, ids
+
+    @creator_errors
+    def reorder(self, generation_id, sort, show, request: gr.Request):
+        if not generation_id:
+            return [], []
+        return self._items(self.page.viewer(request), int(generation_id), sort, show)
 
     def _media_relative(self, path) -> str:
         return Path(path).resolve().relative_to(self.studio.settings.media_dir.resolve()).as_posix()
@@ -75,14 +86,14 @@ class HistoryTab:
         return rows, note
 
     @creator_errors
-    def open_batch(self, rows, request: gr.Request, evt: gr.SelectData):
+    def open_batch(self, rows, sort, show, request: gr.Request, evt: gr.SelectData):
         viewer = self.page.viewer(request)
         row = evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index
         try:
             generation_id = int(rows.iloc[row, 0]) if hasattr(rows, "iloc") else int(rows[row][0])
         except (IndexError, ValueError, TypeError, KeyError):
             raise gr.Error("Click a row of the table to open that batch.") from None
-        cards, ids = self._items(viewer, generation_id)
+        cards, ids = self._items(viewer, generation_id, sort, show)
         g = generations.get_generation(self.studio.db, user_id=viewer.user.id, generation_id=generation_id)
         title = (f"**Batch #{g.id}** · {esc(g.status)} · {g.done_items} of {g.total_items} images · "
                  f"{g.credits_charged - g.credits_refunded} credits")
@@ -108,14 +119,14 @@ class HistoryTab:
         return download_link(viewer.media(relative, filename=name), name)
 
     @creator_errors
-    def favourite_item(self, item_id, generation_id, request: gr.Request):
+    def favourite_item(self, item_id, generation_id, sort, show, request: gr.Request):
         viewer = self.page.viewer(request)
         if not item_id:
             raise gr.Error("Click an image first.")
         db = self.studio.db
         item = generations.get_item(db, user_id=viewer.user.id, item_id=int(item_id))
         generations.set_item_favourite(db, user_id=viewer.user.id, item_id=item.id, favourite=not item.favourite)
-        return self._items(viewer, int(generation_id))[0]
+        return self._items(viewer, int(generation_id), sort, show)[0]
 
     @creator_errors
     def rerun_item(self, item_id, request: gr.Request) -> str:
@@ -148,6 +159,10 @@ def render(page: Page, shared: Shared) -> None:
         results = gr.Gallery(label="Images: click one to download it in any size", columns=5, height=420,
                              allow_preview=False, elem_id="history-results", interactive=False)
         with gr.Row():
+            sort = gr.Dropdown(label="Sort images", choices=list(quality.RESULT_SORTS), value="made",
+                               elem_id="history-sort")
+            show = gr.Dropdown(label="Show", choices=list(quality.RESULT_SHOWS), value="all", elem_id="history-show")
+        with gr.Row():
             zip_button = gr.Button("Download ZIP of the batch", elem_id="history-zip")
             fmt = gr.Dropdown(label="Size", choices=export_format_choices(), value="original", scale=2)
             one_button = gr.Button("Download this image")
@@ -158,12 +173,15 @@ def render(page: Page, shared: Shared) -> None:
         action_note = gr.Markdown()
 
     tab.select(handlers.show, None, [table, note], api_visibility="private")
-    table.select(handlers.open_batch, table, [generation_id, results, item_ids, title, item_id],
+    table.select(handlers.open_batch, [table, sort, show], [generation_id, results, item_ids, title, item_id],
                  api_visibility="private")
+    gr.on([sort.change, show.change], handlers.reorder, [generation_id, sort, show], [results, item_ids],
+          api_visibility="private")
     results.select(pick_item, item_ids, item_id, api_visibility="private")
     zip_button.click(handlers.download_zip, generation_id, file_out, api_visibility="private")
     one_button.click(handlers.download_item, [item_id, fmt], file_out, api_visibility="private")
-    favourite.click(handlers.favourite_item, [item_id, generation_id], results, api_visibility="private")
+    favourite.click(handlers.favourite_item, [item_id, generation_id, sort, show], results,
+                    api_visibility="private")
     rerun.click(handlers.rerun_item, item_id, action_note, api_visibility="private")
     delete.click(handlers.delete_batch, generation_id, [table, note, generation_id, results, item_ids, action_note],
                  api_visibility="private")

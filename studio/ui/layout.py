@@ -25,6 +25,7 @@ CSS = """
 .batch-bar-fill {height:100%;background:linear-gradient(90deg,#6366f1,#ec4899);transition:width .4s}
 .batch-counts {font-size:.9rem;opacity:.8}
 .batch-error {color:#b91c1c}
+.batch-quality {font-size:.9rem;margin-top:6px;padding:6px 10px;background:#eef2ff;border-radius:6px}
 /* Gallery captions carry pose names and quality badges: wrap them over two lines instead of
    Gradio's one-line ellipsis, which cut names to a few characters on narrow tiles. */
 .gradio-container .grid-wrap .caption-label {white-space:normal;max-width:calc(100% - 8px);left:4px;
