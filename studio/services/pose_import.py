@@ -104,6 +104,19 @@ def read_pose_file(path: Path) -> PoseFile:
     return PoseFile(poses=usable, problems=problems, source=source)
 
 
+def pose_for_editor(path: str | Path) -> tuple[Keypoints, PoseSource, str]:
+    """The first usable pose of one uploaded file (OpenPose JSON, a skeleton picture or a photo),
+    its source, and a note on what was left out; InvalidInput in the creator's words otherwise."""
+    try:
+        found = read_pose_file(Path(path))
+    except PoseFileError as exc:
+        raise InvalidInput(f"Pose file: {exc}") from None
+    left_out = len(found.poses) - 1
+    note = f"{left_out} more {'person' if left_out == 1 else 'people'} in the file; the first is in the editor" \
+        if left_out > 0 else ""
+    return found.poses[0], found.source, note
+
+
 def pose_from_photo_file(path: Path) -> Keypoints:
     """The pose of the (largest) person in the photo at ``path``; PoseFileError saying why not."""
     try:

@@ -10,7 +10,7 @@ import gradio as gr
 
 from studio.db.engine import Database
 from studio.enums import Difficulty, Framing, Gender, PoseSource
-from studio.services import my_poses, pose_requests
+from studio.services import my_poses, pose_import, pose_requests
 from studio.services import poses as gallery
 from studio.services.pose_from_photo import PhotoPose, pose_from_photo
 from studio.ui.common import Page, Shared, Viewer, creator_errors, data_url, esc, uploaded_file
@@ -198,6 +198,50 @@ class GalleryTab:
                 "The pose from your photo is in the editor: drag any joint that is off, name it and save it.")
 
     @creator_errors
+    def open_pose_file(self, upload, request: gr.Request):
+        """An OpenPose JSON file, a skeleton picture or a photo, opened in the editor; nothing is
+        stored until the creator saves it."""
+        self.page.user(request)
+        if not upload:
+            raise gr.Error("Pose file: choose an OpenPose .json file or a skeleton picture first.")
+        keypoints, source, note = pose_import.pose_for_editor(uploaded_file(upload, "Pose file"))
+        said = "The pose from your file is in the editor" + (f" ({esc(note)})" if note else "")
+        return pose_json(keypoints.to_json()), "", source.value, said + ": adjust it, name it and save it."
+
+    def _own_pose(self, pose_id, user_id: int, doing: str):
+        if not pose_id:
+            raise gr.Error(f"Click one of your poses first (tick *My poses only*), then {doing} it.")
+        pose = gallery.get_pose(self.db, user_id=user_id, pose_id=int(pose_id))
+        if pose.owner_id != user_id:
+            raise gr.Error(f"“{pose.name}” is from the library: only your own poses can be {doing}d. "
+                           "Press 'Edit a copy' to make it yours.")
+        return pose
+
+    @creator_errors
+    def rename_my_pose(self, pose_id, new_name, cards: list[dict], selected: list[int], request: gr.Request):
+        user = self.page.user(request)
+        pose = self._own_pose(pose_id, user.id, "rename")
+        if not (new_name or "").strip():
+            raise gr.Error("New name: type the name your pose should have.")
+        renamed = my_poses.update_pose(self.db, user_id=user.id, pose_id=pose.id, name=new_name)
+        cards = [{**c, "name": renamed.name} if c["id"] == pose.id else c for c in cards or []]
+        return f"Renamed to **{esc(renamed.name)}**.", cards, _grid(cards, selected), ""
+
+    @creator_errors
+    def delete_my_pose(self, pose_id, armed, cards: list[dict], selected: list[int], request: gr.Request):
+        """Two presses: the first says what will go, the second deletes (there is no undo)."""
+        user = self.page.user(request)
+        pose = self._own_pose(pose_id, user.id, "delete")
+        if armed != pose.id:
+            return (f"Press **Delete my pose** again to delete “{esc(pose.name)}” for good "
+                    "(batches made with it keep their pictures).", pose.id, cards, _grid(cards, selected),
+                    selected)
+        my_poses.delete_pose(self.db, user_id=user.id, pose_id=pose.id)
+        cards = [c for c in cards or [] if c["id"] != pose.id]
+        selected = [p for p in selected or [] if p != pose.id]
+        return f"Deleted “{esc(pose.name)}”.", None, cards, _grid(cards, selected), selected
+
+    @creator_errors
     def save_my_pose(self, pose: dict, name: str, category: str, source: str, request: gr.Request):
         user = self.page.user(request)
         if not (name or "").strip():
@@ -281,7 +325,13 @@ def render(page: Page, shared: Shared) -> None:
                 with gr.Row():
                     favourite = gr.Button("★ Favourite", size="sm", elem_id="gallery-favourite")
                     copy = gr.Button("Edit a copy in the pose editor", size="sm", elem_id="gallery-edit-copy")
-                favourite_note = gr.Markdown()
+                with gr.Accordion("My pose: rename or delete", open=False, elem_id="gallery-my-pose"):
+                    with gr.Row():
+                        mine_name = gr.Textbox(label="New name", scale=3, elem_id="gallery-rename-name")
+                        rename = gr.Button("Rename my pose", size="sm", scale=1, elem_id="gallery-rename")
+                        remove = gr.Button("Delete my pose", size="sm", variant="stop", scale=1,
+                                           elem_id="gallery-delete")
+                favourite_note = gr.Markdown(elem_id="gallery-note")
 
         with gr.Accordion("Pose from a reference photo", open=False, elem_id="pose-photo-box"):
             with gr.Row():
@@ -294,6 +344,12 @@ def render(page: Page, shared: Shared) -> None:
                     find = gr.Button("Find the pose", variant="primary", elem_id="pose-photo-find")
                 with gr.Column(scale=3):
                     overlay = gr.HTML(elem_id="pose-photo-overlay")
+        with gr.Accordion("Import a pose file (OpenPose JSON or a skeleton picture)", open=False,
+                          elem_id="pose-file-box"):
+            with gr.Row():
+                pose_file = gr.File(label="Pose file (.json, or a .png/.jpg/.webp skeleton picture or photo)",
+                                    file_types=[".json", "image"], type="filepath", height=100, elem_id="pose-file")
+                open_file = gr.Button("Open in the pose editor", variant="primary", elem_id="pose-file-open")
         with gr.Accordion("Pose editor: make your own pose", open=False, elem_id="gallery-editor") as editor_box:
             # Where the pose in the editor came from, as My poses records it: held on the server.
             e_source = gr.State(PoseSource.user.value)
@@ -348,6 +404,13 @@ def render(page: Page, shared: Shared) -> None:
                api_visibility="private").success(**open_editor)
     find.click(handlers.find_pose, photo, [overlay, editor.load_target, e_name, e_source, e_note],
                api_visibility="private").success(**open_editor)
+    open_file.click(handlers.open_pose_file, pose_file, [editor.load_target, e_name, e_source, e_note],
+                    api_visibility="private").success(**open_editor)
+    delete_armed = gr.State(None)  # the pose a first press of Delete named; a second press deletes it
+    rename.click(handlers.rename_my_pose, [focused, mine_name, page_cards, shared.selected_poses],
+                 [favourite_note, page_cards, grid, mine_name], api_visibility="private")
+    remove.click(handlers.delete_my_pose, [focused, delete_armed, page_cards, shared.selected_poses],
+                 [favourite_note, delete_armed, page_cards, grid, shared.selected_poses], api_visibility="private")
     e_save.click(handlers.save_my_pose, [editor.value, e_name, e_category, e_source], e_note,
                  api_visibility="private")
 

@@ -108,3 +108,52 @@ def test_gallery_names_are_whole_a_star_keeps_the_pose_in_place_and_voting_is_pi
         wait_for(lambda: "now has 1 vote" in page.locator("body").inner_text(), what="the vote to count")
         assert pose_requests.list_open_requests(studio.db, user_id=ben.id)[0].votes == 1
         shoot(page, "gallery-vote-picked")
+
+
+def test_an_openpose_file_opens_in_the_editor_and_my_pose_is_renamed_then_deleted_in_two_presses(page, tmp_path):
+    import json
+
+    from sqlmodel import select
+
+    from pipelines.keypoints import Keypoints
+    from pipelines.openpose_formats import to_openpose_json
+    from studio.db.tables import Pose
+    from tests.jobs.conftest import STANDING
+
+    pose_file = tmp_path / "hero_stance.json"
+    pose_file.write_text(json.dumps(to_openpose_json(Keypoints.from_json({"aspect": 0.75, "body": STANDING}),
+                                                     768, 1024)))
+    with running_studio(tmp_path / "data") as (studio, url):
+        page.goto(url)
+        page.wait_for_selector("#studio-balance", timeout=60_000)
+        open_tab(page, "Pose gallery")
+        page.get_by_text("Import a pose file").click()
+        page.locator("#pose-file input[type=file]").set_input_files(str(pose_file))
+        wait_for(lambda: "hero_stance.json" in page.locator("#pose-file").inner_text(), what="the upload")
+        page.locator("#pose-file-open").click()
+        wait_for(lambda: "The pose from your file is in the editor" in page.locator("#editor-note").inner_text(),
+                 what="the file's pose in the editor")
+        fill(page, "editor-name", "Hero stance")
+        page.locator("#editor-save").click()
+        wait_for(lambda: "Saved" in page.locator("#editor-note").inner_text(), what="the save")
+        with studio.db.session() as session:
+            saved = session.exec(select(Pose).where(Pose.name == "Hero stance")).one()
+        assert saved.source == "imported" and saved.keypoints["body"][1][2] == 1
+
+        page.get_by_label("My poses only").check()
+        wait_for(lambda: grid_captions(page) == ["Hero stance"], what="my one pose")
+        page.locator("#gallery-grid .thumbnail-item").first.click()
+        page.get_by_text("My pose: rename or delete").click()
+        fill(page, "gallery-rename-name", "Hero stance, wide")
+        page.locator("#gallery-rename").click()
+        wait_for(lambda: grid_captions(page) and "Hero stance, wide" in grid_captions(page)[0], what="the new name")
+
+        page.locator("#gallery-delete").click()
+        wait_for(lambda: "again to delete" in page.locator("#gallery-note").inner_text(), what="the warning")
+        assert len(grid_captions(page)) == 1  # nothing deleted yet
+        page.locator("#gallery-delete").click()
+        wait_for(lambda: "Deleted" in page.locator("#gallery-note").inner_text(), what="the delete")
+        wait_for(lambda: grid_captions(page) == [], what="the empty grid")
+        with studio.db.session() as session:
+            assert session.get(Pose, saved.id) is None
+        shoot(page, "gallery-my-pose-deleted")
