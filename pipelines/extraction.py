@@ -94,10 +94,12 @@ class ExtractedPose:
 Point = tuple[float, float, float]  # x, y normalised to the picture, visibility 0..1
 
 
-def extract_pose(image: Image.Image) -> ExtractedPose:
+def extract_pose(image: Image.Image, *, check: bool = True) -> ExtractedPose:
     """The largest person's pose in ``image``, checked usable.
 
     NoPersonFound when nobody is seen; PersonCutOff when the person shows too few joints.
+    ``check=False`` skips that check: a pose read back to be compared (``pipelines.pose_match``)
+    counts whatever joints were seen, a headshot's head and shoulders too.
     """
     picture = detector_input(image)
     height, width = picture.shape[:2]
@@ -113,7 +115,8 @@ def extract_pose(image: Image.Image) -> ExtractedPose:
     hands = assign_hands(_hands(picture), {side: marks[i] for side, i in MEDIAPIPE_WRISTS.items()},
                          aspect=width / height)
     keypoints = Keypoints(body=body18(marks), aspect=width / height, hands=hands)
-    check_usable_photo_pose(keypoints)
+    if check:
+        check_usable_photo_pose(keypoints)
     return ExtractedPose(keypoints=keypoints, people=max(len(faces), len(people)))
 
 

@@ -127,6 +127,7 @@ class PoseEngine:
         self.dtype = dtype
         self._lock = threading.RLock()
         self._text2img = None
+        self._img2img = None
 
     # pose images -------------------------------------------------------------------------
 
@@ -303,6 +304,40 @@ class PoseEngine:
                 generator=[torch.Generator("cpu").manual_seed(s) for s in seeds],
             )
         return list(output.images)
+
+    @property
+    def img2img(self):
+        """The image-to-image pipeline over the same components (the face pass redraws with it;
+        the UNet keeps the IP-Adapter, so the avatar's face steers the redraw)."""
+        if self._img2img is None:
+            with self._lock:
+                if self._img2img is None:
+                    img_cls = pipeline_classes(self.preset.family)[2]
+                    self._img2img = img_cls.from_pipe(self.pipe)
+                    self._img2img.set_progress_bar_config(disable=True)
+        return self._img2img
+
+    def redraw(self, image: Image.Image, face: Image.Image, *, prompt: str, negative_prompt: str, seed: int,
+               strength: float, identity_strength: float | None = None) -> Image.Image:
+        """``image`` redrawn at its own size with img2img at ``strength`` (0..1: how much changes),
+        the IP-Adapter on ``face``; the same seed gives the same picture."""
+        import math
+
+        import torch
+
+        params = GenerationParams(prompt=prompt, negative_prompt=negative_prompt,
+                                  identity_strength=identity_strength).resolved(self.preset)
+        if not 0 < strength <= 1:
+            raise ValueError(f"strength {strength!r} must be above 0 and at most 1")
+        # img2img runs steps x strength of them: make sure at least two run.
+        steps = max(params.steps, math.ceil(2 / strength))
+        pipe = self.img2img
+        with self._lock:
+            pipe.set_ip_adapter_scale(params.identity_strength)
+            output = pipe(prompt=params.prompt, negative_prompt=params.negative_prompt, image=image,
+                          ip_adapter_image=face, strength=strength, num_inference_steps=steps,
+                          guidance_scale=params.guidance, generator=torch.Generator("cpu").manual_seed(seed))
+        return output.images[0]
 
     def generate_scene(self, prompt: str, seed: int, width: int, height: int) -> Image.Image:
         """A background picture with no people in it."""

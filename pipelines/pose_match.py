@@ -5,6 +5,14 @@ pose asked for after the best fit of position and scale (not rotation, not mirro
 turned or flipped did not follow the pose). The score is the share of the asked pose's visible
 joints that land within ``POSE_TOLERANCE`` of the picture's longer side. Framing differences
 (the renderer fits the skeleton into the output size) vanish in the fit.
+
+Both poses are first put in units of their picture's height (x times the aspect), so the fit
+and the tolerance are the same across and down. Only joints seen in both poses steer the fit; a
+joint asked for and not seen in the picture is a miss. The fit is least squares, redone on the
+joints that agree, so an arm held elsewhere costs that arm's joints and not the whole pose.
+
+The tolerance is of the picture, not of the person: a figure a tenth of the picture tall fits
+any pose. The studio's poses are drawn to fill the frame, so the picture's person is large.
 """
 
 from __future__ import annotations
@@ -18,7 +26,7 @@ from PIL import Image
 from .keypoints import JOINT, Keypoints
 
 POSE_TOLERANCE = 0.1  # of the picture's longer side, after the fit
-POSE_BAR = 0.6  # at or above it, the picture followed the pose
+POSE_BAR = 0.5  # at or above it, the picture followed the pose
 MIN_JOINTS = 4  # fewer visible joints in the asked pose cannot be judged
 # Eyes and ears sit within a few pixels of the nose in every pose: counted, they would make any
 # two upright people look alike. The pose is the nose, neck and limbs.
@@ -81,20 +89,24 @@ def pose_match(asked: Keypoints, found: Keypoints | None, *, tolerance: float = 
 
 
 def read_pose(image: Image.Image) -> Keypoints | None:
-    """The pose of the largest person in ``image``, or None when nobody (or too little of
-    anyone) is seen."""
-    from .extraction import PhotoPoseError, extract_pose
+    """The pose of the largest person in ``image`` as MediaPipe sees it, or None when nobody is
+    seen. Not checked usable for steering: a headshot shows only head and shoulders, and those
+    are what a headshot pose asks for."""
+    from .extraction import NoPersonFound, extract_pose
 
     try:
-        return extract_pose(image.convert("RGB")).keypoints
-    except PhotoPoseError:
+        found = extract_pose(image.convert("RGB"), check=False).keypoints
+    except NoPersonFound:
         return None
+    return found if found.visible() else None
 
 
 def pose_match_of(asked: Keypoints, image: Image.Image) -> PoseMatch:
-    """How well ``image`` follows ``asked``."""
+    """How well ``image`` follows ``asked``: a score, or a note saying why there is none
+    (``NOBODY`` goes with a score of 0: the picture did not follow the pose)."""
+    shown = int(_points(asked)[1].sum())
+    if shown < MIN_JOINTS:  # judged before MediaPipe runs: reading the picture is the slow part
+        return PoseMatch(None, f"the pose shows only {shown} of the nose, neck and limb joints; at least "
+                               f"{MIN_JOINTS} are needed to check it")
     found = read_pose(image)
-    score = pose_match(asked, found)
-    if score is None:
-        return PoseMatch(None, "the pose shows too few joints to check")
-    return PoseMatch(score, NOBODY if found is None else "")
+    return PoseMatch(pose_match(asked, found), NOBODY if found is None else "")

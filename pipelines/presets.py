@@ -62,6 +62,8 @@ class Preset:
     # refiner finishes the same ``steps`` schedule (how many steps each gets depends on the scheduler).
     refiner: str | None = None
     refiner_start: float = 0.8
+    # Redraw small faces (full-body shots) at the model's native size: the face pass.
+    face_pass: bool = False
     internal: bool = False  # tests only: not listed, not offered in the studio
 
     def __post_init__(self):
@@ -124,7 +126,7 @@ PRESETS: dict[str, Preset] = {
             description="SD 1.5 with the LCM-LoRA: about 6 steps a picture. Needs the `peft` package.",
         ),
         Preset(
-            key="standard", label="Standard", family="sdxl",
+            key="standard", label="Standard", family="sdxl", face_pass=True,
             base_model=_SDXL, controlnet=_OPENPOSE_SDXL,
             ip_adapter_repo="h94/IP-Adapter", ip_adapter_subfolder="sdxl_models",
             ip_adapter_weight="ip-adapter-plus-face_sdxl_vit-h.safetensors",
@@ -137,7 +139,7 @@ PRESETS: dict[str, Preset] = {
                         "28 steps.",
         ),
         Preset(
-            key="pro", label="Pro", family="sdxl",
+            key="pro", label="Pro", family="sdxl", face_pass=True,
             base_model=_SDXL, controlnet=_OPENPOSE_SDXL,
             ip_adapter_repo="h94/IP-Adapter", ip_adapter_subfolder="sdxl_models",
             ip_adapter_weight="ip-adapter-plus-face_sdxl_vit-h.safetensors",
@@ -180,13 +182,16 @@ def public_preset_keys() -> list[str]:
     return [key for key, preset in PRESETS.items() if not preset.internal]
 
 
-def pipeline_classes(family: str) -> tuple[type, type]:
-    """(pose pipeline, text-to-image pipeline) classes of a preset family: loading builds the
-    first, the engine views the same components through the second."""
+def pipeline_classes(family: str) -> tuple[type, type, type]:
+    """(pose pipeline, text-to-image, image-to-image) classes of a preset family: loading builds
+    the first, the engine views the same components through the other two (avatars and scenes;
+    the face pass)."""
     import diffusers  # here, not at the top: presets are read by processes that never load torch
 
     if family == "sd15":
-        return diffusers.StableDiffusionControlNetPipeline, diffusers.StableDiffusionPipeline
+        return (diffusers.StableDiffusionControlNetPipeline, diffusers.StableDiffusionPipeline,
+                diffusers.StableDiffusionImg2ImgPipeline)
     if family == "sdxl":
-        return diffusers.StableDiffusionXLControlNetPipeline, diffusers.StableDiffusionXLPipeline
+        return (diffusers.StableDiffusionXLControlNetPipeline, diffusers.StableDiffusionXLPipeline,
+                diffusers.StableDiffusionXLImg2ImgPipeline)
     raise ValueError(f"preset family {family!r} is not supported; use 'sd15' or 'sdxl'")

@@ -6,9 +6,11 @@
   chunks; each finished item is saved (PNG with its parameters, thumbnail, exports) and
   committed before the next, with a conditional update (pending -> completed) so an item is
   never completed twice.
-- Checks (``studio.jobs.checks``): each picture's likeness to the avatar and pose match are
-  measured before it is saved; a drift below the batch's bars is redone with the next re-roll
-  seed, free, and the best attempt is the one saved (``pictures_made`` counts them all).
+- Checks (``studio.jobs.checks``): each picture gets the face pass (where the batch has it on),
+  then its likeness to the avatar and pose match are measured before it is saved; a drift below
+  the batch's bars is redone with the next re-roll seed, free (the ledger settles per item, as
+  ever), and the best attempt is the one saved. ``pictures_made`` counts every picture the
+  engine made (re-rolls too, face passes not); ``done_items`` counts items.
 - Progress: a small heartbeat thread writes the step in flight and the heartbeat to the
   generation row (any process can show it) and reads back the cancel flag; the pipeline's
   own thread never waits on the database between steps.
@@ -178,7 +180,7 @@ def _run(studio: Studio, generation: Generation, heartbeat: Heartbeat) -> str | 
         if ready is None:
             return None
         engine, runnable, by_key, avatar_image, params = ready
-        checker = _checker(studio, generation, avatar_image)
+        checker = _checker(studio, generation, avatar_image, engine, params)
         heartbeat.beat()  # the cancel flag as it is now, and a fresh heartbeat after loading the engine
         if should_cancel():
             return "cancel" if heartbeat.cancel_requested else "stop"
@@ -199,7 +201,8 @@ def _run(studio: Studio, generation: Generation, heartbeat: Heartbeat) -> str | 
             checked = None
             if checker is not None:
                 checked = checker.check(result, poses[result.key].keypoints, reroll=_rerolls(
-                    engine, avatar_image, poses[result.key], result.seed, params, heartbeat, should_cancel))
+                    engine, avatar_image, poses[result.key], result.seed, params, heartbeat, should_cancel),
+                    should_cancel=should_cancel)
             _save_result(studio, media, generation, item, result, engine, checked)
         else:
             _save_failure(studio, generation, item, result.error or "no image", result.seconds)
@@ -212,17 +215,36 @@ def _run(studio: Studio, generation: Generation, heartbeat: Heartbeat) -> str | 
     return "cancel" if run.cancelled else None
 
 
-def _checker(studio: Studio, generation: Generation, avatar_image) -> "PictureChecks | None":
-    """The batch's picture checks, or None where this batch or studio measures nothing."""
+def _checker(studio: Studio, generation: Generation, avatar_image, engine, params) -> "PictureChecks | None":
+    """The batch's picture checks, or None where this batch measures nothing and has no face pass
+    (the studio's setting turns measuring off; the face pass is part of making the picture)."""
     from studio.jobs.checks import PictureChecks
     from studio.services.avatars.likeness import ensure_descriptor
     from studio.services.quality import BatchChecks
 
     checks = BatchChecks.from_json(generation.checks)
-    if not (checks.measure and studio.settings.quality_checks):
+    measuring = checks.measure and studio.settings.quality_checks
+    if not (measuring or checks.face_pass):
         return None
+    # Described once and stored on the avatar; the face pass needs it too, to keep the better picture.
     descriptor, note = ensure_descriptor(studio, generation.avatar_id, avatar_image)
-    return PictureChecks(checks, descriptor, note)
+    return PictureChecks(checks, descriptor, note, measuring=measuring,
+                         face_pass=_face_passer(engine, avatar_image, params) if checks.face_pass else None)
+
+
+def _face_passer(engine, avatar_image, params):
+    """``face_pass(result)``: the result's small face redrawn with the identity adapter on the
+    avatar's face, at the result's own seed (so the same batch redraws the same way)."""
+    from pipelines.face import face_crop
+    from pipelines.face_pass import face_pass
+
+    face, _ = face_crop(avatar_image)
+    resolved = params.resolved(engine.preset)
+
+    def redraw(result):
+        return face_pass(engine, result.image, face, prompt=resolved.prompt, negative_prompt=resolved.negative_prompt,
+                         seed=result.seed, identity_strength=resolved.identity_strength)
+    return redraw
 
 
 def _rerolls(engine, avatar_image, pose, seed: int, params, heartbeat: Heartbeat, should_cancel):
@@ -293,8 +315,7 @@ def _save_result(studio: Studio, media: MediaStore, generation: Generation, item
     metadata = {**kept.metadata, "generation_id": generation.id, "item_id": item.id,
                 "pose_name": item.pose_name, "variation": item.variation,
                 **(checked.metadata() if checked else {})}
-    scores = ({"likeness": checked.kept.likeness.score, "pose_match": checked.kept.pose.score,
-               "quality": checked.quality()} if checked else {})
+    scores = checked.columns() if checked else {}
     pictures = len(checked.attempts) if checked else 1
     seconds = sum(a.result.seconds for a in checked.attempts) if checked else result.seconds
     paths: list[str] = []

@@ -220,6 +220,9 @@ def _manifest(generation: Generation, avatar: Avatar | None, keys: list[str]) ->
         "status": generation.status, "preset": generation.preset_key, "params": generation.params,
         "background": generation.background,
         "avatar": {"id": avatar.id, "name": avatar.name} if avatar else None,
+        # The bars each item's likeness and pose_match were held to, and every picture made
+        # (re-rolls included: more than the items when drifts were redone, free).
+        "checks": generation.checks or {}, "pictures_made": generation.pictures_made,
         "formats": {k: {"label": EXPORT_FORMATS[k].label, "size": EXPORT_FORMATS[k].size_label,
                         "type": EXPORT_FORMATS[k].image_format} for k in keys},
         "items": [], "skipped": [],

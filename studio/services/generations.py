@@ -25,15 +25,18 @@ from studio.db.engine import Database
 from studio.db.tables import Avatar, Generation, GenerationItem, Pose
 from studio.enums import GenerationStatus, ItemStatus
 from studio.services import access, batch_pricing, exports
+# The read side lives in batch_read; re-exported so callers keep writing ``generations.progress(...)``.
+from studio.services.batch_read import (  # noqa: F401  (re-exported)
+    ACTIVE, BatchProgress, FinishedItem, _owned, finished_item, get_generation, get_item, latest_active,
+    list_generations, list_items, progress)
 from studio.services.errors import InvalidInput, NotFound
 from studio.services.fields import found_id, whole_number
-from studio.services.quality import BatchChecks, QualitySummary, default_checks, summarise, validated_checks
+from studio.services.quality import default_checks, validated_checks
 
 log = logging.getLogger(__name__)
 
 MAX_POSES = 200
 MAX_ITEMS = 500
-ACTIVE = (GenerationStatus.queued.value, GenerationStatus.running.value)
 
 
 @dataclass(frozen=True)
@@ -62,45 +65,6 @@ class SubmitRequest:
     submission_key: str = ""
     # Quality checks (studio.services.quality): None for the studio's defaults (re-roll drifts on).
     checks: dict[str, Any] | None = None
-
-
-@dataclass(frozen=True)
-class FinishedItem:
-    item_id: int
-    pose_name: str
-    variation: int
-    path: str  # thumbnail (or image) relative to the media folder; "" when none
-    status: str
-    error: str
-    likeness: float | None = None  # 0..1 of the kept picture; None: not measured
-    pose_match: float | None = None
-    likeness_note: str = ""  # why likeness is None ("face not visible", ...)
-    pose_note: str = ""
-    attempts: int = 1  # pictures made for this image: more than 1 when a drift was re-rolled
-
-
-@dataclass(frozen=True)
-class BatchProgress:
-    generation_id: int
-    status: str
-    total: int
-    done: int
-    failed: int
-    cancelled: int
-    left: int
-    fraction: float
-    eta_seconds: float | None
-    step: int
-    total_steps: int
-    items: tuple[FinishedItem, ...]
-    error: str = ""
-    pictures_made: int = 0  # re-rolls included
-    checks: BatchChecks | None = None
-    quality: QualitySummary | None = None
-
-    @property
-    def finished(self) -> bool:
-        return GenerationStatus(self.status).finished
 
 
 def _check_counts(pose_count: int, variations: int) -> int:
@@ -294,7 +258,8 @@ def _create(studio: Studio, *, user_id: int, avatar_id: int, preset_key: str, pa
     try:
         with studio.db.session() as session:
             avatar = _usable_avatar(session, user_id, avatar_id)
-            batch_checks = validated_checks(checks, settings=studio.settings, face_note=_face_note(avatar))
+            batch_checks = validated_checks(checks, settings=studio.settings, face_note=_face_note(avatar),
+                                            preset=preset_key)
             specs = plan(session)
             q = batch_pricing.quote(session, user_id=user_id, items=len(specs), preset_key=preset_key,
                                     background=background is not None, params=params, now=now)
@@ -347,71 +312,6 @@ def _by_submission_key(db: Database, user_id: int, key: str) -> Generation | Non
                                                      Generation.submission_key == key)).first()
 
 
-def _owned(session: Session, user_id: int, generation_id: int) -> Generation:
-    return access.own(session, Generation, generation_id, user_id=user_id, what="generation")
-
-
-def get_generation(db: Database, *, user_id: int, generation_id: int) -> Generation:
-    with db.reading() as session:
-        return _owned(session, user_id, generation_id)
-
-
-def list_generations(db: Database, *, user_id: int, limit: int = 20, offset: int = 0) -> list[Generation]:
-    with db.reading() as session:
-        return list(session.exec(select(Generation).where(Generation.user_id == user_id)
-                                 .order_by(col(Generation.id).desc()).limit(max(1, min(limit, 200)))
-                                 .offset(max(0, offset))))
-
-
-def list_items(db: Database, *, user_id: int, generation_id: int) -> list[GenerationItem]:
-    with db.reading() as session:
-        _owned(session, user_id, generation_id)
-        return list(session.exec(select(GenerationItem).where(GenerationItem.generation_id == generation_id)
-                                 .order_by(GenerationItem.position, GenerationItem.variation)))
-
-
-def latest_active(db: Database, *, user_id: int) -> Generation | None:
-    """The queued or running batch to show again after a page reload (the newest one)."""
-    with db.reading() as session:
-        return session.exec(select(Generation).where(Generation.user_id == user_id,
-                                                     col(Generation.status).in_(ACTIVE))
-                            .order_by(col(Generation.id).desc())).first()
-
-
-def progress(db: Database, *, user_id: int, generation_id: int) -> BatchProgress:
-    with db.reading() as session:
-        g = _owned(session, user_id, generation_id)
-        items = list(session.exec(select(GenerationItem).where(
-            GenerationItem.generation_id == generation_id, GenerationItem.status != ItemStatus.pending.value)
-            .order_by(GenerationItem.finished_at, GenerationItem.id)))
-    finished = [i for i in items if i.status != ItemStatus.running.value]
-    done = sum(i.status == ItemStatus.completed.value for i in finished)
-    failed = sum(i.status == ItemStatus.failed.value for i in finished)
-    cancelled = sum(i.status == ItemStatus.cancelled.value for i in finished)
-    left = max(0, g.total_items - done - failed - cancelled)
-    seconds = [i.seconds for i in finished if i.seconds]
-    eta = round(sum(seconds) / len(seconds) * left, 1) if seconds and left else (0.0 if not left else None)
-    in_step = g.current_step / g.current_total_steps if g.status == "running" and g.current_total_steps else 0.0
-    fraction = min(1.0, (g.total_items - left + in_step) / g.total_items) if g.total_items else 1.0
-    return BatchProgress(
-        generation_id=g.id, status=g.status, total=g.total_items, done=done, failed=failed, cancelled=cancelled,
-        left=left, fraction=round(fraction, 4), eta_seconds=eta, step=g.current_step,
-        total_steps=g.current_total_steps, error=g.error, pictures_made=g.pictures_made,
-        items=tuple(finished_item(i) for i in finished), checks=BatchChecks.from_json(g.checks),
-        quality=summarise([i for i in finished if i.status == ItemStatus.completed.value],
-                          BatchChecks.from_json(g.checks)),
-    )
-
-
-def finished_item(i: GenerationItem) -> FinishedItem:
-    quality = i.quality or {}
-    return FinishedItem(i.id, i.pose_name, i.variation, i.thumbnail_path or i.image_path, i.status, i.error,
-                        likeness=i.likeness, pose_match=i.pose_match,
-                        likeness_note=(quality.get("likeness") or {}).get("note", ""),
-                        pose_note=(quality.get("pose") or {}).get("note", ""),
-                        attempts=max(1, len(quality.get("attempts") or ())))
-
-
 def cancel(studio: Studio, *, user_id: int, generation_id: int) -> Generation:
     """Ask the worker to stop between steps; a batch still waiting is cancelled and refunded now."""
     with studio.db.session() as session:
@@ -448,11 +348,6 @@ def set_item_favourite(db: Database, *, user_id: int, item_id: int, favourite: b
         item.favourite = bool(favourite)
         session.add(item)
         return item
-
-
-def get_item(db: Database, *, user_id: int, item_id: int) -> GenerationItem:
-    with db.session() as session:
-        return access.own_item(session, item_id, user_id=user_id)[0]
 
 
 def rerun_item(studio: Studio, *, user_id: int, item_id: int, submission_key: str,

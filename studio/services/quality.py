@@ -38,6 +38,9 @@ class BatchChecks:
     # Why likeness is not measured for this batch's avatar ("" when it is): then only the
     # pose bar can trigger a re-roll.
     likeness_off: str = ""
+    # Redraw a small face at the model's native size (pipelines.face_pass), keeping whichever
+    # picture looks more like the avatar; on by default where the preset's faces come out small.
+    face_pass: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -51,7 +54,8 @@ class BatchChecks:
         return cls(measure=bool(data.get("measure", True)), reroll=bool(data.get("reroll", False)),
                    likeness_bar=float(data.get("likeness_bar", _likeness_bar())),
                    pose_bar=float(data.get("pose_bar", _pose_bar())),
-                   max_rerolls=int(data.get("max_rerolls", 0)), likeness_off=str(data.get("likeness_off", "")))
+                   max_rerolls=int(data.get("max_rerolls", 0)), likeness_off=str(data.get("likeness_off", "")),
+                   face_pass=bool(data.get("face_pass", False)))
 
     @property
     def rerolls(self) -> int:
@@ -59,31 +63,51 @@ class BatchChecks:
         return self.max_rerolls if self.measure and self.reroll else 0
 
 
-def default_checks(settings: Settings) -> dict[str, Any]:
-    """What a batch gets when the creator sets nothing: re-roll on, the bars at their defaults."""
+def default_checks(settings: Settings, preset: Any = None) -> dict[str, Any]:
+    """What a batch gets when the creator sets nothing: re-roll on, the bars at their defaults,
+    the studio's re-roll limit, and the face pass where the preset (a Preset or its key) has it on."""
     return {"reroll": True, "likeness_bar": _likeness_bar(), "pose_bar": _pose_bar(),
-            "max_rerolls": settings.max_rerolls}
+            "max_rerolls": settings.max_rerolls, "face_pass": _preset_face_pass(preset)}
+
+
+def _preset_face_pass(preset: Any) -> bool:
+    if isinstance(preset, str):
+        from pipelines.presets import UnknownPresetError, get_preset
+
+        try:
+            preset = get_preset(preset)
+        except UnknownPresetError:
+            return False  # the request's own check names the unknown preset
+    return bool(getattr(preset, "face_pass", False))
 
 
 def _bar(value: Any, what: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
-            or not 0 <= value <= 1:
-        shown = f"{value * 100:g} %" if isinstance(value, (int, float)) and not isinstance(value, bool) \
-            and math.isfinite(value) else repr(value)
-        raise InvalidInput(f"{what} must be between 0 and 100 %; got {shown}")
-    return float(value)
+    """A bar as stored and sent: a share of 1 (0.6 is 60 %); the UI shows and takes percent."""
+    number = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    if number and 0 <= value <= 1:
+        return float(value)
+    if number and value == int(value) and 1 < value <= 100:
+        # A script that sent the percent itself: say which form is wanted.
+        raise InvalidInput(f"{what} must be between 0 and 100 %, given as a share of 1 (0.6 for 60 %); "
+                           f"got {value:g}")
+    raise InvalidInput(f"{what} must be between 0 and 100 %; got {f'{value * 100:g} %' if number else repr(value)}")
 
 
-def validated_checks(raw: dict[str, Any] | None, *, settings: Settings, face_note: str | None) -> BatchChecks:
+def validated_checks(raw: dict[str, Any] | None, *, settings: Settings, face_note: str | None,
+                     preset: Any = None) -> BatchChecks:
     """The creator's options checked against the studio's limits. ``face_note`` is the avatar's:
-    None when its face is described, else why not (likeness is then off, and said so)."""
-    chosen = {**default_checks(settings), **(raw or {})}
-    unknown = set(chosen) - set(default_checks(settings))
+    None when its face is described, else why not (likeness is then off, and said so).
+    ``preset`` (a Preset or its key) gives the face pass's default."""
+    defaults = default_checks(settings, preset)
+    chosen = {**defaults, **(raw or {})}
+    unknown = set(chosen) - set(defaults)
     if unknown:
         raise InvalidInput(f"quality checks: unknown option(s) {', '.join(sorted(map(str, unknown)))}; "
-                           f"use {', '.join(default_checks(settings))}")
+                           f"use {', '.join(defaults)}")
     if not isinstance(chosen["reroll"], bool):
         raise InvalidInput("re-roll drifts must be true or false")
+    if not isinstance(chosen["face_pass"], bool):
+        raise InvalidInput("face pass must be true or false")
     rerolls = chosen["max_rerolls"]
     if isinstance(rerolls, (int, float)) and not isinstance(rerolls, bool) and rerolls > settings.max_rerolls:
         raise InvalidInput(f"re-rolls per image: at most {settings.max_rerolls} (this studio's limit); got {rerolls}")
@@ -93,7 +117,8 @@ def validated_checks(raw: dict[str, Any] | None, *, settings: Settings, face_not
         off = f"likeness is not measured for this avatar: {face_note}"
     return BatchChecks(measure=settings.quality_checks, reroll=chosen["reroll"],
                        likeness_bar=_bar(chosen["likeness_bar"], "likeness bar"),
-                       pose_bar=_bar(chosen["pose_bar"], "pose bar"), max_rerolls=rerolls, likeness_off=off)
+                       pose_bar=_bar(chosen["pose_bar"], "pose bar"), max_rerolls=rerolls, likeness_off=off,
+                       face_pass=chosen["face_pass"])
 
 
 def below(score: float | None, bar: float) -> bool:

@@ -103,7 +103,7 @@ def result_cards(viewer: Viewer, p: generations.BatchProgress, sort: str = "made
     return out
 
 
-def checks_of(reroll, likeness_bar, pose_bar, rerolls) -> dict:
+def checks_of(reroll, likeness_bar, pose_bar, rerolls, face_pass) -> dict:
     """The Quality checks accordion as SubmitRequest.checks (the sliders are in %)."""
     def share(value, what):
         try:
@@ -116,7 +116,7 @@ def checks_of(reroll, likeness_bar, pose_bar, rerolls) -> dict:
     except (TypeError, ValueError):
         raise gr.Error("Re-rolls per image: give a whole number.") from None
     return {"reroll": bool(reroll), "likeness_bar": share(likeness_bar, "Likeness bar"),
-            "pose_bar": share(pose_bar, "Pose bar"), "max_rerolls": rerolls}
+            "pose_bar": share(pose_bar, "Pose bar"), "max_rerolls": rerolls, "face_pass": bool(face_pass)}
 
 
 HEARTBEAT_POLLS = 4  # with nothing new, still yield every 2 s: that is when Gradio notices a client left
@@ -246,10 +246,10 @@ class BatchTab:
     @creator_errors
     async def submit_batch(self, avatar_id, selected, variations, preset_key, background, colour, scene, backdrop,
                            formats, prompt, negative, steps, guidance, pose_strength, identity_strength, width,
-                           height, seed, key, reroll, likeness_bar, pose_bar, rerolls, sort, show,
+                           height, seed, key, reroll, likeness_bar, pose_bar, rerolls, face_pass, sort, show,
                            request: gr.Request):
         # Parameters spelled out: Gradio maps inputs by position and injects gr.Request by type.
-        checks = checks_of(reroll, likeness_bar, pose_bar, rerolls)
+        checks = checks_of(reroll, likeness_bar, pose_bar, rerolls, face_pass)
         viewer, generation_id = await anyio.to_thread.run_sync(functools.partial(
             self._submit, avatar_id, selected, variations, preset_key, background, colour, scene, backdrop, formats,
             prompt, negative, steps, guidance, pose_strength, identity_strength, width, height, seed, key, checks,
@@ -319,7 +319,7 @@ def render(page: Page, shared: Shared) -> None:
                     with gr.Row():
                         width = gr.Number(label="Width (0 = default)", value=0, precision=0, minimum=0, maximum=2048)
                         height = gr.Number(label="Height (0 = default)", value=0, precision=0, minimum=0, maximum=2048)
-                defaults = quality.default_checks(studio.settings)
+                defaults = quality.default_checks(studio.settings, default_preset)
                 with gr.Accordion("Quality checks", open=False, elem_id="batch-checks"):
                     gr.Markdown("Every picture is checked for likeness to your avatar and for the pose it was "
                                 "asked to follow. A picture below a bar can be redone with a new seed, free; "
@@ -335,6 +335,8 @@ def render(page: Page, shared: Shared) -> None:
                         rerolls = gr.Slider(0, max(1, studio.settings.max_rerolls), value=defaults["max_rerolls"], step=1,
                                             label="Re-rolls per image", elem_id="batch-rerolls",
                                             interactive=studio.settings.max_rerolls > 0)
+                    face_pass = gr.Checkbox(label="Face pass: redraw small faces at full size (full-body shots)",
+                                            value=defaults["face_pass"], elem_id="batch-face-pass")
                     checks_note = gr.Markdown(elem_id="batch-checks-note")
             with gr.Column(scale=3):
                 cost = gr.HTML(elem_id="batch-cost-box")
@@ -363,12 +365,15 @@ def render(page: Page, shared: Shared) -> None:
     submit.click(handlers.submit_batch,
                  [avatar, shared.selected_poses, variations, preset, background, colour, scene, backdrop, formats, prompt,
                   negative, steps, guidance, pose_strength, identity_strength, width, height, seed, key,
-                  reroll, likeness_bar, pose_bar, rerolls, sort, show],
+                  reroll, likeness_bar, pose_bar, rerolls, face_pass, sort, show],
                  [progress, results, generation_id, key], api_visibility="private", concurrency_limit=None).then(
         page.header, None, shared.user_box, api_visibility="private")
     gr.on([sort.change, show.change], handlers.reorder, [generation_id, sort, show], results,
           api_visibility="private")
     avatar.change(handlers.avatar_checks_note, avatar, checks_note, api_visibility="private")
+    # The face pass follows the preset (on where its full-body faces come out small); the creator may override.
+    preset.change(lambda key: quality.default_checks(studio.settings, key)["face_pass"], preset, face_pass,
+                  api_visibility="private")
     cancel.click(handlers.cancel_batch, generation_id, cancel_note, api_visibility="private").then(
         page.header, None, shared.user_box, api_visibility="private")
     shared.on_load.append(lambda demo: demo.load(handlers.resume_batch, None, [progress, results, generation_id],

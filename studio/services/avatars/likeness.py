@@ -1,6 +1,8 @@
 """The avatar's face descriptor (pipelines.likeness): what every generated picture is measured
-against. Described once, when the avatar is made from a photo, or by the worker on the avatar's
-first batch (avatars from words or presets, and avatars made before likeness existed)."""
+against. Described once, when the avatar is made (from a photo, a preset or words), or on first
+need (the worker's first batch, "is this my avatar?") for avatars made before likeness existed.
+A picture without a describable face (a drawing, no face) keeps the reason in ``face_note``
+and still works as an avatar; likeness is then "not measured" for it."""
 
 from __future__ import annotations
 
@@ -30,14 +32,21 @@ def face_fields(picture: Image.Image) -> dict[str, Any]:
         return {"face_descriptor": None, "face_note": ""}
 
 
-def ensure_descriptor(studio: Studio, avatar_id: int, picture: Image.Image):
-    """(descriptor or None, note) of the avatar, describing its face now if it never was."""
+def ensure_descriptor(studio: Studio, avatar_id: int, picture: Image.Image | None = None):
+    """(descriptor or None, note) of the avatar, describing its face now if it never was (once:
+    the result, a descriptor or the reason there is none, is stored). ``picture`` is the avatar's
+    picture when the caller has it open already; otherwise it is read from the media folder."""
     from pipelines.likeness import FaceDescriptor
 
     with studio.db.session() as session:
         avatar = session.get(Avatar, avatar_id)
         stored, note = (avatar.face_descriptor, avatar.face_note) if avatar else (None, "the avatar was deleted")
+        image_path = avatar.image_path if avatar else ""
     if stored is None and not note:
+        if picture is None:
+            picture = _picture(studio, image_path)
+            if picture is None:  # not stored: the file may come back (a restored backup)
+                return None, "the avatar's picture is missing"
         fields = face_fields(picture)
         stored, note = fields["face_descriptor"], fields["face_note"]
         if stored is not None or note:
@@ -47,3 +56,12 @@ def ensure_descriptor(studio: Studio, avatar_id: int, picture: Image.Image):
         return (FaceDescriptor.from_json(stored) if stored is not None else None), note
     except ValueError:
         return None, "the avatar's stored face descriptor is damaged"
+
+
+def _picture(studio: Studio, image_path: str) -> Image.Image | None:
+    path = studio.media.absolute(image_path) if image_path else None
+    if path is None or not path.is_file():
+        log.warning("avatar picture %r is missing; its face cannot be described", image_path)
+        return None
+    with Image.open(path) as opened:
+        return opened.convert("RGB")

@@ -14,6 +14,7 @@ from studio.enums import AvatarSource, LedgerKind
 from studio.services import access, credits
 from studio.services.avatars import drawing
 from studio.services.avatars.edit import avatar_at
+from studio.services.avatars.likeness import face_fields
 from studio.services.avatars.persona import AVATARS, clean_attributes, clean_persona, persona_columns
 from studio.services.errors import InvalidInput, NotFound, StudioError
 from studio.services.projects import touch
@@ -49,6 +50,7 @@ def create_from_preset(studio: Studio, *, user_id: int, project_id: int, preset_
         picture = drawing.draw(studio, paths=[image_path], prompt=prompt, negative_prompt=negative_prompt,
                                seeds=[preset.seed])[0]
         thumbnail_path = media.save_thumbnail(user_id, AVATARS, picture)
+        face = face_fields(picture)  # never raises: a drawing without a describable face still works
         # The charge and the avatar commit together (paid on delivery): no crash point charges
         # for an avatar that does not exist, or makes one that was not paid for.
         with studio.db.session() as session:
@@ -62,7 +64,8 @@ def create_from_preset(studio: Studio, *, user_id: int, project_id: int, preset_
                 avatar = Avatar(user_id=user_id, project_id=project.id, name=preset.name,
                                 source=AvatarSource.preset.value, image_path=image_path,
                                 thumbnail_path=thumbnail_path, prompt=prompt, negative_prompt=negative_prompt,
-                                seed=preset.seed, preset_slug=preset.slug, **persona_columns(persona), **attributes)
+                                seed=preset.seed, preset_slug=preset.slug, **persona_columns(persona), **attributes,
+                                **face)
                 session.add(avatar)
                 touch(project)
                 session.add(project)

@@ -20,6 +20,7 @@ from studio.enums import AvatarSource, LedgerKind
 from studio.media import MediaStore
 from studio.services import access, credits
 from studio.services.avatars import drawing
+from studio.services.avatars.likeness import face_fields
 from studio.services.avatars.persona import (AVATARS, avatar_name, clean_attributes, clean_persona, clean_prompt,
                                              clean_seed, persona_columns)
 from studio.services.errors import InvalidInput, NotFound
@@ -128,13 +129,16 @@ def save_candidate(studio: Studio, *, user_id: int, project_id: int, name: str, 
     drawing.save_png_at(media, image_path, picture,
                         {"prompt": prompt, "negative_prompt": negative_prompt, "seed": seed})
     thumbnail_path = media.save_thumbnail(user_id, AVATARS, picture)
+    # What every picture of its batches is measured against; a drawing whose face cannot be
+    # described is still an avatar (face_note says why likeness is not measured for it).
+    face = face_fields(picture)
     try:
         with studio.db.session() as session:
             project = access.own(session, AvatarProject, project_id, user_id=user_id, what="project")
             avatar = Avatar(user_id=user_id, project_id=project.id, name=name, source=AvatarSource.generated.value,
                             image_path=image_path, thumbnail_path=thumbnail_path, prompt=prompt,
                             negative_prompt=negative_prompt, seed=seed, **persona_columns(persona),
-                            **attributes)
+                            **attributes, **face)
             session.add(avatar)
             touch(project)
             session.add(project)
