@@ -27,7 +27,9 @@ SMALL_FACE = 0.18  # a face narrower than this share of the native side gets the
 DEFAULT_STRENGTH = 0.4  # low: the face is refined, not replaced
 MARGIN = 1.8  # the crop's side over the face's: room for hair, chin and the blend
 FEATHER = 0.12  # of the crop's side: how soft the blend's edge is
-MIN_CROP = 16  # px: smaller crops have nothing to redraw
+# px: a smaller crop holds a face of under 9 px, nothing to redraw, and is too small for the
+# feathered edge to fade to nothing inside it (blend_mask holds from 16 px up, tested).
+MIN_CROP = 16
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,7 @@ def match_colours(redrawn: Image.Image, original: Image.Image) -> Image.Image:
 
 
 def native_side(engine: "PoseEngine") -> int:
+    """The side of the square a face is redrawn at: the preset's shorter native side."""
     return min(engine.preset.width, engine.preset.height)
 
 
@@ -78,6 +81,9 @@ def face_pass(engine: "PoseEngine", picture: Image.Image, avatar_face: Image.Ima
               identity_strength: float | None = None, force: bool = False) -> FacePassResult:
     """``picture`` with its largest face redrawn (see the module's docstring), or unchanged with
     the reason: no face, or a face already large enough (unless ``force``)."""
+    if isinstance(strength, bool) or not isinstance(strength, (int, float)) or not 0 < strength <= 1:
+        # Refused before anything else, so a bad strength is not hidden by a picture that is skipped.
+        raise ValueError(f"strength {strength!r} is not allowed: use a number above 0 and at most 1")
     picture = picture.convert("RGB")
     faces = find_faces(picture)
     if not faces:

@@ -318,23 +318,30 @@ class PoseEngine:
         return self._img2img
 
     def redraw(self, image: Image.Image, face: Image.Image, *, prompt: str, negative_prompt: str, seed: int,
-               strength: float, identity_strength: float | None = None) -> Image.Image:
-        """``image`` redrawn at its own size with img2img at ``strength`` (0..1: how much changes),
-        the IP-Adapter on ``face``; the same seed gives the same picture."""
+               strength: float, steps: int | None = None, guidance: float | None = None,
+               identity_strength: float | None = None) -> Image.Image:
+        """``image`` redrawn at its own size with img2img at ``strength`` (above 0, at most 1: how
+        much changes), the IP-Adapter on ``face`` at ``identity_strength``; ``None`` values are the
+        preset's. The same seed gives the same picture."""
         import math
 
         import torch
 
-        params = GenerationParams(prompt=prompt, negative_prompt=negative_prompt,
+        params = GenerationParams(prompt=prompt, negative_prompt=negative_prompt, steps=steps, guidance=guidance,
                                   identity_strength=identity_strength).resolved(self.preset)
-        if not 0 < strength <= 1:
-            raise ValueError(f"strength {strength!r} must be above 0 and at most 1")
-        # img2img runs steps x strength of them: make sure at least two run.
+        if isinstance(strength, bool) or not isinstance(strength, (int, float)) or not 0 < strength <= 1:
+            raise ValueError(f"strength {strength!r} is not allowed: use a number above 0 and at most 1")
+        if image.width % 8 or image.height % 8:
+            # diffusers would silently shrink it to a multiple of 8: the caller could not paste it back.
+            raise ValueError(f"the picture to redraw is {image.width}x{image.height}; both sides must be "
+                             "multiples of 8")
+        # img2img runs int(steps x strength) of the schedule's steps: the preset's few steps at a
+        # low strength would run none, so the schedule is lengthened until at least two run.
         steps = max(params.steps, math.ceil(2 / strength))
         pipe = self.img2img
         with self._lock:
             pipe.set_ip_adapter_scale(params.identity_strength)
-            output = pipe(prompt=params.prompt, negative_prompt=params.negative_prompt, image=image,
+            output = pipe(prompt=params.prompt, negative_prompt=params.negative_prompt, image=image.convert("RGB"),
                           ip_adapter_image=face, strength=strength, num_inference_steps=steps,
                           guidance_scale=params.guidance, generator=torch.Generator("cpu").manual_seed(seed))
         return output.images[0]

@@ -88,12 +88,12 @@ class StudioApi:
                 "joints_seen": [name for name, (_, _, v) in zip(JOINT_NAMES, body) if v]}
 
     def likeness(self, first: FileData, second: FileData, request: gr.Request = None) -> dict:
-        """Whether two photos (JPEG, PNG or WebP, one face each) show the same person: likeness
-        0..1 (0.6 and above: the same person), dlib's descriptor distance and same_person.
-        Free; nothing is stored."""
+        """Whether two photos (JPEG, PNG or WebP, one face each) show the same person:
+        {"likeness": 0..1, "same_person": bool, "distance": float, "note": ""}; likeness 0.6 and up
+        (distance under 0.6) is the same person. Free; nothing is stored."""
         self.page.user(request)  # signed in, like every endpoint
-        return likeness.compare(self.studio, first_path=uploaded_file(first, "First photo"),
-                                second_path=uploaded_file(second, "Second photo"))
+        # Both paths checked as uploads of this client before anything opens them.
+        return likeness.compare(self.studio, uploaded_file(first, "First photo"), uploaded_file(second, "Second photo"))
 
     def estimate(self, pose_count: int, variations: int = 1, preset: str = "", background: bool = False,
                  params: dict | None = None, request: gr.Request = None) -> dict:
@@ -116,8 +116,9 @@ class StudioApi:
                background: dict | None = None, submission_key: str = "", checks: dict | None = None,
                request: gr.Request = None) -> dict:
         """Create and pay for a batch; the same submission_key twice returns the same batch.
-        ``checks`` (optional): {"reroll": true, "likeness_bar": 0.6, "pose_bar": 0.6, "max_rerolls": 2};
-        re-rolls of pictures below a bar are free."""
+        ``checks`` (optional, each key optional): {"reroll": true, "likeness_bar": 0.6, "pose_bar": 0.5,
+        "max_rerolls": 2, "face_pass": false}; bars are shares of 1 (0.6 is 60 %). Re-rolls of pictures
+        below a bar are free; the face pass defaults to the preset's."""
         user = self.page.user(request)
         try:
             parsed = GenerationParams.from_json(params or {})
@@ -138,7 +139,7 @@ class StudioApi:
         return {"generation_id": p.generation_id, "status": p.status, "total": p.total, "done": p.done,
                 "failed": p.failed, "cancelled": p.cancelled, "left": p.left, "fraction": p.fraction,
                 "eta_seconds": p.eta_seconds, "finished": p.finished, "error": p.error,
-                "pictures_made": p.pictures_made,
+                "pictures_made": p.pictures_made, "checks": p.checks.to_json() if p.checks else None,
                 "quality": dataclasses.asdict(p.quality) if p.quality else None}
 
     def results(self, generation_id: int, request: gr.Request = None) -> list[dict]:

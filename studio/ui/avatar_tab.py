@@ -5,8 +5,9 @@ from __future__ import annotations
 import gradio as gr
 
 from pipelines.avatar_prompt import persona_prompt
-from pipelines.likeness import LIKENESS_BAR
+from pipelines.likeness import LIKENESS_BAR, SAME_PERSON_DISTANCE
 from studio.services import avatars, credits, likeness, projects
+from studio.services.errors import InvalidInput
 from studio.services.quality import percent
 from studio.ui.common import Page, Shared, Viewer, creator_errors, esc, new_key, photo_preview, uploaded_file
 
@@ -85,13 +86,22 @@ def check_photo(photo: str | None) -> str:
 
 
 def same_person_html(answer: dict) -> str:
-    """A likeness answer in words a creator acts on."""
+    """A likeness answer in words a creator acts on: "Likeness 81 % — the same person",
+    "Likeness 43 % — probably someone else", or "Likeness not measured: <why>"."""
     if answer["likeness"] is None:
-        return f"<div class='same-person' data-same=''>Likeness {esc(answer['note'])}.</div>"
+        note = answer["note"] or "not measured"
+        return f"<div class='same-person' data-same=''>Likeness {esc(note)}.</div>"
     verdict = "the same person" if answer["same_person"] else "probably someone else"
     return (f"<div class='same-person' data-same='{str(answer['same_person']).lower()}'>"
-            f"<b>Likeness {round(answer['likeness'] * 100)} %</b>: {verdict} "
-            f"({percent(LIKENESS_BAR)} and above reads as the same person).</div>")
+            f"<b>Likeness {percent(answer['likeness'])} — {verdict}</b><br/>"
+            f"<small>{percent(LIKENESS_BAR)} and above reads as the same person (face descriptor distance "
+            f"{answer['distance']:.2f}; under {SAME_PERSON_DISTANCE} is the same person).</small></div>")
+
+
+@creator_errors
+def check_compared_photo(photo: str | None) -> tuple[str, str]:
+    """The photo to compare as the studio reads it, or what is wrong with it; the last answer goes."""
+    return photo_preview(photo, "Photo to compare"), ""
 
 
 class AvatarTab:
@@ -267,8 +277,13 @@ class AvatarTab:
             raise gr.Error("Click an avatar above first, then choose the photo to compare.")
         if not photo:
             raise gr.Error("Photo to compare: choose a photo of the person first.")
-        answer = likeness.same_as_avatar(self.page.studio, user_id=user.id, avatar_id=int(avatar_id),
-                                         photo_path=uploaded_file(photo, "Photo to compare"))
+        try:
+            answer = likeness.same_as_avatar(self.page.studio, user_id=user.id, avatar_id=int(avatar_id),
+                                             photo_path=uploaded_file(photo, "Photo to compare"))
+        except InvalidInput as exc:
+            # The photo refused (no face, several faces, not a picture): said beside it, where the
+            # creator looks for the answer; anything else is a toast (creator_errors).
+            return f"<div class='photo-refused' role='alert'>{esc(exc)}</div>"
         return same_person_html(answer)
 
 
@@ -301,9 +316,13 @@ def render(page: Page, shared: Shared) -> None:
                 delete = gr.Button("Delete avatar", variant="stop", size="sm")
             with gr.Accordion("Is this the same person as my avatar? (free)", open=False,
                               elem_id="avatar-same-person"):
+                gr.Markdown("Check a photo before paying for a batch: its face is compared with this avatar's. "
+                            "Nothing is stored or charged.")
                 with gr.Row():
-                    same_photo = gr.File(label="Photo to compare (JPEG, PNG or WebP)", file_types=["image"],
-                                         type="filepath", height=100, elem_id="avatar-same-photo")
+                    with gr.Column():
+                        same_photo = gr.File(label="Photo to compare (JPEG, PNG or WebP)", file_types=["image"],
+                                             type="filepath", height=100, elem_id="avatar-same-photo")
+                        same_preview = gr.HTML(elem_id="avatar-same-preview")
                     with gr.Column():
                         same_check = gr.Button("Compare with this avatar", size="sm", elem_id="avatar-same-check")
                         same_answer = gr.HTML(elem_id="avatar-same-answer")
@@ -384,7 +403,11 @@ def render(page: Page, shared: Shared) -> None:
                       api_visibility="private", concurrency_limit=1, concurrency_id="engine").then(
         page.header, None, shared.user_box, api_visibility="private")
     gallery.select(handlers.select_avatar, avatar_ids, [avatar_id, details, *detail_inputs], api_visibility="private")
+    same_photo.upload(check_compared_photo, same_photo, [same_preview, same_answer], api_visibility="private")
+    same_photo.clear(lambda: ("", ""), None, [same_preview, same_answer], api_visibility="private")
     same_check.click(handlers.same_person, [avatar_id, same_photo], same_answer, api_visibility="private")
+    # Another avatar clicked: the last answer was about the previous one.
+    avatar_id.change(lambda _: "", avatar_id, same_answer, api_visibility="private")
     save_details.click(handlers.save_avatar_details, [avatar_id, *detail_inputs], status, api_visibility="private")
     delete.click(handlers.delete_avatar, [avatar_id, project], [*shown, avatar_id, details, status],
                  api_visibility="private")

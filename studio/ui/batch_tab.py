@@ -18,9 +18,8 @@ from studio.core import Studio
 from studio.services import avatars, credits, generations, quality
 from studio.services import poses as gallery
 from studio.services.fields import whole_number
-from studio.services.quality import percent
 from studio.ui.common import (Page, Shared, Viewer, creator_errors, esc, export_format_choices, new_key,
-                              quality_badge, uploaded_file)
+                              quality_badge, quality_lines, uploaded_file)
 
 POLL_SECONDS = 0.5
 MAX_WATCH_S = 3 * 3600  # past this a stream ends; the batch goes on and a reload follows it again
@@ -68,27 +67,12 @@ def progress_html(p: generations.BatchProgress | None) -> str:
 
 
 def quality_html(p: generations.BatchProgress) -> str:
-    """The batch's checks in one glance: mean and worst of each score, how many fell below the
-    bars, and how many pictures the re-rolls made (free)."""
-    lines = []
-    q, checks = p.quality, p.checks
-    if q is not None and checks is not None:
-        if q.likeness_off:
-            lines.append(f"Likeness: {esc(q.likeness_off)}.")
-        elif q.likeness_mean is not None:
-            lines.append(f"Likeness: mean {percent(q.likeness_mean)}, worst {percent(q.likeness_worst)}, "
-                         f"{q.likeness_below} of {q.measured} below the {percent(checks.likeness_bar)} bar.")
-        else:
-            lines.append(f"Likeness: no face visible in any of the {q.measured} pictures.")
-        if q.pose_mean is not None:
-            lines.append(f"Pose: mean {percent(q.pose_mean)}, worst {percent(q.pose_worst)}, "
-                         f"{q.pose_below} of {q.measured} below the {percent(checks.pose_bar)} bar.")
-    if p.pictures_made > p.done + p.failed:
-        lines.append(f"{p.pictures_made} pictures made for {p.done} images: re-rolls of drifts are free, "
-                     "you paid for the images only.")
+    """The batch's checks in one glance, under its progress (``common.quality_lines``)."""
+    done = [item for item in p.items if item.status == "completed"]
+    lines = quality_lines(p.quality, p.checks, done, pictures_made=p.pictures_made, done=p.done)
     if not lines:
         return ""
-    return "<div class='batch-quality' id='batch-quality'>" + "<br/>".join(lines) + "</div>"
+    return "<div class='batch-quality' id='batch-quality'>" + "<br/>".join(esc(line) for line in lines) + "</div>"
 
 
 def result_cards(viewer: Viewer, p: generations.BatchProgress, sort: str = "made",
@@ -98,9 +82,14 @@ def result_cards(viewer: Viewer, p: generations.BatchProgress, sort: str = "made
     for item in quality.order_results(done, p.checks, sort=sort or "made", show=show or "all"):
         link = viewer.media(item.path)
         if link:
-            badge = quality_badge(item)
-            out.append((link, f"{item.pose_name} · v{item.variation + 1}" + (f" · {badge}" if badge else "")))
+            out.append((link, caption(item)))
     return out
+
+
+def caption(item: generations.FinishedItem) -> str:
+    """A result tile's caption: the pose, the variation and the checks' badge."""
+    badge = quality_badge(item)
+    return f"{item.pose_name} · v{item.variation + 1}" + (f" · {badge}" if badge else "")
 
 
 def checks_of(reroll, likeness_bar, pose_bar, rerolls, face_pass) -> dict:
@@ -195,9 +184,15 @@ class BatchTab:
         except (TypeError, ValueError):
             return ""
         if avatar.face_descriptor is None and avatar.face_note:
-            return (f"Likeness is not measured for this avatar ({esc(avatar.face_note)}): re-roll by likeness is "
-                    "off; the pose bar still applies.")
+            return (f"Likeness is not measured for this avatar: {esc(avatar.face_note)}; re-roll by likeness is "
+                    "off (the pose bar still applies).")
         return ""
+
+    @creator_errors
+    def face_pass_default(self, preset_key: str) -> bool:
+        """The face pass as the chosen preset has it (on where its full-body faces come out small);
+        the creator may still change it."""
+        return quality.default_checks(self.studio.settings, preset_key)["face_pass"]
 
     async def watch(self, viewer: Viewer, generation_id: int, sort: str = "made", show: str = "all"):
         """Yield (progress, results, generation id) until the batch ends; the DB is the source.
@@ -323,9 +318,13 @@ def render(page: Page, shared: Shared) -> None:
                 with gr.Accordion("Quality checks", open=False, elem_id="batch-checks"):
                     gr.Markdown("Every picture is checked for likeness to your avatar and for the pose it was "
                                 "asked to follow. A picture below a bar can be redone with a new seed, free; "
-                                "the best attempt is kept.")
+                                "the best attempt is kept." if studio.settings.quality_checks else
+                                "Checks are switched off on this studio: pictures are not measured or re-rolled "
+                                "(the face pass still runs where it is on).")
                     reroll = gr.Checkbox(label="Re-roll drifts (free)", value=defaults["reroll"],
-                                         elem_id="batch-reroll")
+                                         elem_id="batch-reroll", interactive=studio.settings.quality_checks)
+                    # Right under the checkbox it qualifies: why likeness cannot be measured for this avatar.
+                    checks_note = gr.Markdown(elem_id="batch-checks-note")
                     with gr.Row():
                         likeness_bar = gr.Slider(0, 100, value=round(defaults["likeness_bar"] * 100), step=1,
                                                  label="Likeness bar (%)", elem_id="batch-likeness-bar")
@@ -335,9 +334,8 @@ def render(page: Page, shared: Shared) -> None:
                         rerolls = gr.Slider(0, max(1, studio.settings.max_rerolls), value=defaults["max_rerolls"], step=1,
                                             label="Re-rolls per image", elem_id="batch-rerolls",
                                             interactive=studio.settings.max_rerolls > 0)
-                    face_pass = gr.Checkbox(label="Face pass: redraw small faces at full size (full-body shots)",
-                                            value=defaults["face_pass"], elem_id="batch-face-pass")
-                    checks_note = gr.Markdown(elem_id="batch-checks-note")
+                    face_pass = gr.Checkbox(label="Face pass for small faces (redrawn at full size, for full-body "
+                                                  "shots)", value=defaults["face_pass"], elem_id="batch-face-pass")
             with gr.Column(scale=3):
                 cost = gr.HTML(elem_id="batch-cost-box")
                 with gr.Row():
@@ -372,8 +370,7 @@ def render(page: Page, shared: Shared) -> None:
           api_visibility="private")
     avatar.change(handlers.avatar_checks_note, avatar, checks_note, api_visibility="private")
     # The face pass follows the preset (on where its full-body faces come out small); the creator may override.
-    preset.change(lambda key: quality.default_checks(studio.settings, key)["face_pass"], preset, face_pass,
-                  api_visibility="private")
+    preset.change(handlers.face_pass_default, preset, face_pass, api_visibility="private")
     cancel.click(handlers.cancel_batch, generation_id, cancel_note, api_visibility="private").then(
         page.header, None, shared.user_box, api_visibility="private")
     shared.on_load.append(lambda demo: demo.load(handlers.resume_batch, None, [progress, results, generation_id],

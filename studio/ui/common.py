@@ -10,18 +10,20 @@ import logging
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 import gradio as gr
 from gradio.utils import get_upload_folder
 from PIL import Image
 
+from pipelines.likeness import NOT_VISIBLE
 from studio.core import Studio
 from studio.db.tables import User
 from studio.media import MediaStore
 from studio.services import credits
 from studio.services.errors import StudioError
 from studio.services.exports import EXPORT_FORMATS
+from studio.services.quality import BatchChecks, QualitySummary, percent
 from studio.uploads import read_photo
 from studio.ui.identity import current_user
 from studio.web.links import MediaLinks
@@ -223,16 +225,51 @@ def new_key() -> str:
 
 
 def quality_badge(item: Any) -> str:
-    """The checks of one result in a tile's caption: "Likeness 82 % · Pose 91 % · best of 3".
-    ``item`` is a ``generations.FinishedItem``; nothing is shown for a picture never checked."""
+    """The checks of one result for its tile's caption: "Likeness 82 % · Pose 91 % (best of 3)".
+
+    ``item`` is a ``generations.FinishedItem``. "face not visible" is a result of its own (the
+    picture shows no face), not a zero; a score that could not be taken reads "not measured"
+    (the batch's summary says why). A picture never checked gets no badge.
+    """
     parts = []
     if item.likeness is not None:
-        parts.append(f"Likeness {round(item.likeness * 100)} %")
-    elif item.likeness_note and item.likeness_note != "not measured":
-        parts.append(item.likeness_note)  # "face not visible"
+        parts.append(f"Likeness {percent(item.likeness)}")
+    elif item.likeness_note:
+        parts.append(item.likeness_note if item.likeness_note == NOT_VISIBLE else "likeness not measured")
     if item.pose_match is not None:
-        parts.append(f"Pose {round(item.pose_match * 100)} %")
+        parts.append(f"Pose {percent(item.pose_match)}")
+    elif item.pose_note:
+        parts.append("pose not measured")
+    badge = " · ".join(parts)
     if item.attempts > 1:
-        parts.append(f"best of {item.attempts}")
-    return " · ".join(parts)
+        badge += f" (best of {item.attempts})"
+    return badge.strip()
 
+
+def quality_lines(summary: QualitySummary | None, checks: BatchChecks | None, items: Sequence[Any] = (), *,
+                  pictures_made: int, done: int) -> list[str]:
+    """A batch's checks in a few sentences (the Batch tab's progress, a batch opened in History):
+    mean and worst of each score, how many fell below the bars, and the free re-rolls.
+    ``items`` are the batch's finished ``FinishedItem``s: they tell "no face visible" from a
+    likeness that could not be measured."""
+    lines = []
+    if summary is not None and checks is not None:
+        if summary.likeness_off:
+            lines.append(f"{summary.likeness_off[:1].upper()}{summary.likeness_off[1:]}; re-roll by likeness is off.")
+        elif summary.likeness_mean is not None:
+            lines.append(f"Likeness: mean {percent(summary.likeness_mean)}, worst {percent(summary.likeness_worst)}; "
+                         f"{summary.likeness_below} of {summary.measured} below the "
+                         f"{percent(checks.likeness_bar)} bar.")
+        else:
+            why = next((i.likeness_note for i in items if i.likeness_note and i.likeness_note != NOT_VISIBLE), "")
+            lines.append(f"Likeness {why}." if why.startswith("not measured") else
+                         f"Likeness not measured: {why}." if why else
+                         f"Likeness: no face visible in any of the {summary.measured} pictures.")
+        if summary.pose_mean is not None:
+            lines.append(f"Pose: mean {percent(summary.pose_mean)}, worst {percent(summary.pose_worst)}; "
+                         f"{summary.pose_below} of {summary.measured} below the {percent(checks.pose_bar)} bar.")
+    # Failed images make no picture, so more pictures than images means drifts were redone.
+    if pictures_made > done:
+        lines.append(f"{pictures_made} pictures made for {done} images: re-rolls are free, "
+                     f"you paid for the {done} images only.")
+    return lines

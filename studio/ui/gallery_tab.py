@@ -297,6 +297,9 @@ def render(page: Page, shared: Shared) -> None:
     with gr.Tab("Pose gallery", id="gallery") as tab:
         page_cards = gr.State([])
         focused = gr.State(None)
+        # The pose a first press of Delete named; a second press deletes it. (Inside the tab: a
+        # component made outside it would sit among the tabs and shift their labels.)
+        delete_armed = gr.State(None)
         with gr.Row():
             with gr.Column(scale=1, min_width=220):
                 category = gr.Dropdown(label="Category", choices=categories, value=ANY, elem_id="gallery-category")
@@ -406,7 +409,6 @@ def render(page: Page, shared: Shared) -> None:
                api_visibility="private").success(**open_editor)
     open_file.click(handlers.open_pose_file, pose_file, [editor.load_target, e_name, e_source, e_note],
                     api_visibility="private").success(**open_editor)
-    delete_armed = gr.State(None)  # the pose a first press of Delete named; a second press deletes it
     rename.click(handlers.rename_my_pose, [focused, mine_name, page_cards, shared.selected_poses],
                  [favourite_note, page_cards, grid, mine_name], api_visibility="private")
     remove.click(handlers.delete_my_pose, [focused, delete_armed, page_cards, shared.selected_poses],

@@ -8,9 +8,12 @@ from pathlib import Path
 import gradio as gr
 
 from studio.services import exports, generations, quality, stats
-from studio.ui.common import Page, Shared, Viewer, creator_errors, esc, export_format_choices, quality_badge
+from studio.ui.common import (Page, Shared, Viewer, creator_errors, esc, export_format_choices, quality_badge,
+                              quality_lines)
 
-COLUMNS = ["#", "When (UTC)", "Status", "Images", "Failed", "Credits", "Refunded", "Quality"]
+# "Preset" is the quality preset the batch ran at (tiny, standard, pro); the likeness and pose
+# checks of a batch show when it is opened (its title and each image's caption).
+COLUMNS = ["#", "When (UTC)", "Status", "Images", "Failed", "Credits", "Refunded", "Preset"]
 
 
 def _stats_text(s: dict) -> str:
@@ -21,6 +24,15 @@ def _stats_text(s: dict) -> str:
 
     return (f"{count(s['generations'], 'batch')} · {count(s['images_completed'], 'image')} · "
             f"{s['images_failed']} failed · {s['credits_spent']} credits spent{avg_text}")
+
+
+def caption(item) -> str:
+    """An image's caption in History (a GenerationItem): the pose, the variation, the seed of the
+    picture kept (a re-roll's when a drift was redone) and the same badge as on the Batch tab."""
+    star = "★ " if item.favourite else ""
+    badge = quality_badge(generations.finished_item(item))
+    return (f"{star}{item.pose_name} · v{item.variation + 1} · seed {quality.kept_seed(item)}"
+            + (f" · {badge}" if badge else ""))
 
 
 def pick_item(ids: list[int], evt: gr.SelectData):
@@ -52,20 +64,26 @@ class HistoryTab:
 
     def _items(self, viewer: Viewer, generation_id: int, sort: str = "made", show: str = "all"):
         db = self.studio.db
-        g = generations.get_generation(db, user_id=viewer.user.id, generation_id=generation_id)
-        items = [i for i in generations.list_items(db, user_id=viewer.user.id, generation_id=generation_id)
+        items = [i for i in generations.list_items(db, user_id=viewer.user.id, generation_id=generation_id,
+                                                   sort=sort or "made", show=show or "all")
                  if i.status == "completed"]
         cards, ids = [], []
-        for item in quality.order_results(items, quality.BatchChecks.from_json(g.checks), sort=sort or "made",
-                                          show=show or "all"):
+        for item in items:
             path = viewer.media(item.thumbnail_path) or viewer.media(item.image_path)
             if path:
-                star = "★ " if item.favourite else ""
-                badge = quality_badge(generations.finished_item(item))
-                cards.append((path, f"{star}{item.pose_name} · v{item.variation + 1} · seed {quality.kept_seed(item)}"
-                                    + (f" · {badge}" if badge else "")))
+                cards.append((path, caption(item)))
                 ids.append(item.id)
         return cards, ids
+
+    def _title(self, user_id: int, generation_id: int) -> str:
+        """The opened batch: its status and cost, then its checks as the Batch tab summed them up."""
+        g = generations.get_generation(self.studio.db, user_id=user_id, generation_id=generation_id)
+        p = generations.progress(self.studio.db, user_id=user_id, generation_id=generation_id)
+        done = [i for i in p.items if i.status == "completed"]
+        checks = quality_lines(p.quality, p.checks, done, pictures_made=p.pictures_made, done=p.done)
+        return (f"**Batch #{g.id}** · {esc(g.status)} · {g.done_items} of {g.total_items} images · "
+                f"{g.credits_charged - g.credits_refunded} credits"
+                + "".join(f"  \n{esc(line)}" for line in checks))
 
     @creator_errors
     def reorder(self, generation_id, sort, show, request: gr.Request):
@@ -94,9 +112,7 @@ class HistoryTab:
         except (IndexError, ValueError, TypeError, KeyError):
             raise gr.Error("Click a row of the table to open that batch.") from None
         cards, ids = self._items(viewer, generation_id, sort, show)
-        g = generations.get_generation(self.studio.db, user_id=viewer.user.id, generation_id=generation_id)
-        title = (f"**Batch #{g.id}** · {esc(g.status)} · {g.done_items} of {g.total_items} images · "
-                 f"{g.credits_charged - g.credits_refunded} credits")
+        title = self._title(viewer.user.id, generation_id)
         return generation_id, cards, ids, title, None
 
     @creator_errors

@@ -56,6 +56,7 @@ def test_results_through_the_api_carry_likeness_pose_match_and_attempts(studio_u
     status = wait_finished(c, submitted["generation_id"])
     assert status["status"] == "completed" and status["pictures_made"] == 4
     assert status["quality"]["pose_below"] == 2
+    assert (status["checks"]["pose_bar"], status["checks"]["max_rerolls"], status["checks"]["reroll"]) == (1.0, 1, True)
     assert c.predict(api_name="/balance")["balance"] == balance - submitted["credits_charged"]
 
     results = c.predict(submitted["generation_id"], api_name="/results")
