@@ -114,5 +114,7 @@ def test_every_column_that_can_hold_a_media_path_is_known_to_the_sweep():
     no_paths = {"avatar_presets.persona", "avatar_presets.attributes", "persona_examples.attributes",
                 "credit_ledger.meta",  # "from words" candidates' paths: they have their own lifetime
                 "generations.params", "generations.export_formats", "generation_items.keypoints",
-                "poses.keypoints", "poses.tags"}
+                "poses.keypoints", "poses.tags",
+                # Quality checks: scores, seeds and notes (studio/jobs/checks.py), never a file.
+                "avatars.face_descriptor", "generations.checks", "generation_items.quality"}
     assert json_columns == holding_paths | no_paths
