@@ -99,13 +99,13 @@ def test_through_the_raw_queue_protocol(served, tmp_path):
 
     pose_id = call("list_poses", "yoga", "", 1)["output"]["data"][0]["poses"][0]["id"]
     estimate = call("estimate", 1, 1, "tiny", False, BIG)["output"]["data"][0]
-    job = call("submit", avatar_id, [pose_id], 1, "tiny", [], BIG, None, uuid.uuid4().hex)
+    job = call("submit", avatar_id, [pose_id], 1, "tiny", [], BIG, None, uuid.uuid4().hex, None)  # no checks: defaults
     assert job["success"] and job["output"]["data"][0]["credits_charged"] == estimate["total"] == 120
     start = balance()
     assert start == 200 - 2 - 120
 
     for args, message in attacks(avatar_id, pose_id, _user_id(studio, "ana"), bens_photo):
-        refused = call("submit", *args)
+        refused = call("submit", *args, None)  # + checks (none: the defaults)
         assert not refused["success"] and message in refused["output"]["error"], refused
     missing = call("status", 10**30)
     assert not missing["success"] and "generation not found" in missing["output"]["error"]
