@@ -28,6 +28,9 @@ from studio.services.quality import BatchChecks, below
 if TYPE_CHECKING:
     from PIL import Image
 
+    from studio.core import Studio
+    from studio.db.tables import Generation
+
     from pipelines.face_pass import FacePassResult
     from pipelines.generation import PoseResult
     from pipelines.keypoints import Keypoints
@@ -207,3 +210,52 @@ class PictureChecks:
             attempts.append(self.measure(again, keypoints, should_cancel))
             best = max(attempts, key=self.rank)  # max keeps the first of equals: the earliest attempt
         return Checked(best, attempts, measured=self.measuring)
+
+
+# wiring one batch's checks (the worker calls these) -------------------------------------
+
+
+def for_batch(studio: "Studio", generation: "Generation", avatar_image, engine, params) -> "PictureChecks | None":
+    """The batch's picture checks, or None where this batch measures nothing and has no face pass
+    (the studio's setting turns measuring off; the face pass is part of making the picture)."""
+    from studio.services.avatars.likeness import ensure_descriptor
+
+    checks = BatchChecks.from_json(generation.checks)
+    measuring = checks.measure and studio.settings.quality_checks
+    if not (measuring or checks.face_pass):
+        return None
+    # Described once and stored on the avatar; the face pass needs it too, to keep the better picture.
+    descriptor, note = ensure_descriptor(studio, generation.avatar_id, avatar_image)
+    return PictureChecks(checks, descriptor, note, measuring=measuring,
+                         face_pass=face_passer(engine, avatar_image, params) if checks.face_pass else None)
+
+
+def face_passer(engine, avatar_image, params) -> FacePass:
+    """``face_pass(result)``: the result's small face redrawn with the identity adapter on the
+    avatar's face, at the result's own seed (so the same batch redraws the same way)."""
+    from pipelines.face import face_crop
+    from pipelines.face_pass import face_pass
+
+    face, _ = face_crop(avatar_image)
+    resolved = params.resolved(engine.preset)
+
+    def redraw(result):
+        return face_pass(engine, result.image, face, prompt=resolved.prompt, negative_prompt=resolved.negative_prompt,
+                         seed=result.seed, identity_strength=resolved.identity_strength)
+    return redraw
+
+
+def rerolls(engine, avatar_image, pose, seed: int, params, progress: Callable[[int, int], None],
+            should_cancel: Callable[[], bool]):
+    """``reroll(n)``: the item made again with its n-th re-roll seed (None when cancelled)."""
+    from pipelines.generation import PoseItem
+    from pipelines.params import reroll_seed
+
+    def reroll(n: int):
+        if should_cancel():
+            return None
+        run = engine.generate_poses(avatar_image, [PoseItem(pose.key, pose.keypoints, reroll_seed(seed, n))],
+                                    params, batch_size=1, should_cancel=should_cancel,
+                                    on_progress=lambda p: progress(p.step, p.total_steps))
+        return next(iter(run), None)
+    return reroll

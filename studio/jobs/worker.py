@@ -33,13 +33,14 @@ from studio.db.sql import greatest
 from studio.db.tables import Avatar, Generation, GenerationItem
 from studio.db.types import UTCDateTime, utcnow
 from studio.enums import GenerationStatus, ItemStatus
+from studio.jobs import checks
 from studio.jobs.liveness import beat_interval_s
 from studio.media import MediaStore
 from studio.services import batch_pricing
 
 if TYPE_CHECKING:
     from pipelines.generation import PoseResult
-    from studio.jobs.checks import Checked, PictureChecks
+    from studio.jobs.checks import Checked
 
 log = logging.getLogger(__name__)
 
@@ -180,7 +181,7 @@ def _run(studio: Studio, generation: Generation, heartbeat: Heartbeat) -> str | 
         if ready is None:
             return None
         engine, runnable, by_key, avatar_image, params = ready
-        checker = _checker(studio, generation, avatar_image, engine, params)
+        checker = checks.for_batch(studio, generation, avatar_image, engine, params)
         heartbeat.beat()  # the cancel flag as it is now, and a fresh heartbeat after loading the engine
         if should_cancel():
             return "cancel" if heartbeat.cancel_requested else "stop"
@@ -200,9 +201,10 @@ def _run(studio: Studio, generation: Generation, heartbeat: Heartbeat) -> str | 
         if result.ok:
             checked = None
             if checker is not None:
-                checked = checker.check(result, poses[result.key].keypoints, reroll=_rerolls(
-                    engine, avatar_image, poses[result.key], result.seed, params, heartbeat, should_cancel),
-                    should_cancel=should_cancel)
+                checked = checker.check(result, poses[result.key].keypoints,
+                                        reroll=checks.rerolls(engine, avatar_image, poses[result.key], result.seed,
+                                                              params, heartbeat.progress, should_cancel),
+                                        should_cancel=should_cancel)
             _save_result(studio, media, generation, item, result, engine, checked)
         else:
             _save_failure(studio, generation, item, result.error or "no image", result.seconds)
@@ -213,53 +215,6 @@ def _run(studio: Studio, generation: Generation, heartbeat: Heartbeat) -> str | 
     if STOP.is_set():
         return "stop"
     return "cancel" if run.cancelled else None
-
-
-def _checker(studio: Studio, generation: Generation, avatar_image, engine, params) -> "PictureChecks | None":
-    """The batch's picture checks, or None where this batch measures nothing and has no face pass
-    (the studio's setting turns measuring off; the face pass is part of making the picture)."""
-    from studio.jobs.checks import PictureChecks
-    from studio.services.avatars.likeness import ensure_descriptor
-    from studio.services.quality import BatchChecks
-
-    checks = BatchChecks.from_json(generation.checks)
-    measuring = checks.measure and studio.settings.quality_checks
-    if not (measuring or checks.face_pass):
-        return None
-    # Described once and stored on the avatar; the face pass needs it too, to keep the better picture.
-    descriptor, note = ensure_descriptor(studio, generation.avatar_id, avatar_image)
-    return PictureChecks(checks, descriptor, note, measuring=measuring,
-                         face_pass=_face_passer(engine, avatar_image, params) if checks.face_pass else None)
-
-
-def _face_passer(engine, avatar_image, params):
-    """``face_pass(result)``: the result's small face redrawn with the identity adapter on the
-    avatar's face, at the result's own seed (so the same batch redraws the same way)."""
-    from pipelines.face import face_crop
-    from pipelines.face_pass import face_pass
-
-    face, _ = face_crop(avatar_image)
-    resolved = params.resolved(engine.preset)
-
-    def redraw(result):
-        return face_pass(engine, result.image, face, prompt=resolved.prompt, negative_prompt=resolved.negative_prompt,
-                         seed=result.seed, identity_strength=resolved.identity_strength)
-    return redraw
-
-
-def _rerolls(engine, avatar_image, pose, seed: int, params, heartbeat: Heartbeat, should_cancel):
-    """``reroll(n)``: the item made again with its n-th re-roll seed (None when cancelled)."""
-    from pipelines.generation import PoseItem
-    from pipelines.params import reroll_seed
-
-    def reroll(n: int):
-        if should_cancel():
-            return None
-        run = engine.generate_poses(avatar_image, [PoseItem(pose.key, pose.keypoints, reroll_seed(seed, n))],
-                                    params, batch_size=1, should_cancel=should_cancel,
-                                    on_progress=lambda p: heartbeat.progress(p.step, p.total_steps))
-        return next(iter(run), None)
-    return reroll
 
 
 def _set_up(studio: Studio, generation: Generation):
