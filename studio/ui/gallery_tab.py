@@ -14,6 +14,7 @@ from studio.services import my_poses, pose_import, pose_requests
 from studio.services import poses as gallery
 from studio.services.pose_from_photo import PhotoPose, pose_from_photo
 from studio.ui.common import Page, Shared, Viewer, creator_errors, data_url, esc, uploaded_file
+from studio.ui.latest import LatestOnly
 from studio.ui.pose_editor import PoseEditor, pose_json
 
 ANY = "any"  # every menu's "no filter"
@@ -119,6 +120,7 @@ class GalleryTab:
     def __init__(self, page: Page):
         self.page = page
         self.db = page.studio.db
+        self.listings = LatestOnly()
 
     def _page_cards(self, viewer: Viewer, page: gallery.PosePage) -> list[dict]:
         files = gallery.preview_files(self.page.studio, user_id=viewer.user.id, pose_ids=[c.id for c in page.items])
@@ -128,6 +130,7 @@ class GalleryTab:
     @creator_errors
     def browse(self, category, difficulty, gender, framing, featured, favourites, mine, search, sort, page, selected,
                request: gr.Request):
+        ticket = self.listings.start(request)
         viewer = self.page.viewer(request)
         query = _query(category, difficulty, gender, framing, featured, favourites, mine, search, sort, page)
         result = gallery.list_poses(self.db, user_id=viewer.user.id, query=query)
@@ -144,6 +147,8 @@ class GalleryTab:
         if past_end:
             info += f" · there is no page {asked}: this is the last page"
         cards = self._page_cards(viewer, result)
+        if not self.listings.is_latest(ticket):
+            return gr.skip()  # a newer listing of this page is under way: it draws the grid
         return _grid(cards, selected), cards, result.page, info
 
     @creator_errors
