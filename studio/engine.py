@@ -16,6 +16,7 @@ from studio.settings import Settings
 if TYPE_CHECKING:
     from pipelines.generation import PoseEngine
     from pipelines.loading import EngineOptions
+    from pipelines.readiness import Readiness
 
 _TRUE = ("1", "true", "yes", "on")
 
@@ -43,3 +44,27 @@ def engine_for(studio: Studio, preset_key: str | None = None) -> "PoseEngine":
     from pipelines.loading import get_engine
 
     return get_engine(preset_key or studio.settings.preset, engine_options(studio.settings))
+
+
+def readiness(studio: Studio, preset_key: str, *, here: bool = False) -> "Readiness | None":
+    """Whether ``preset_key`` can run where its work runs: its models are on that machine or can
+    be downloaded there. None when this process cannot tell: batches go to RQ workers on other
+    machines (``here=True`` asks about this process, as avatars from words run in it)."""
+    from pipelines.presets import get_preset
+    from pipelines.readiness import preset_readiness
+
+    if studio.settings.redis_url and not here:
+        return None
+    options = engine_options(studio.settings)
+    return preset_readiness(get_preset(preset_key), models_dir=options.models_dir, offline=options.offline)
+
+
+def refuse_unready(studio: Studio, preset_key: str, *, here: bool = False, what: str) -> None:
+    """Raise InvalidInput before anything is charged or drawn when the preset cannot run there;
+    ``what`` says what was asked for ("Quality: Fast", "An avatar")."""
+    from studio.services.errors import InvalidInput
+
+    answer = readiness(studio, preset_key, here=here)
+    if answer is not None and not answer.ready:
+        raise InvalidInput(f"{what} cannot run on this studio now: the {preset_key!r} preset {answer.note}. "
+                           "Nothing was charged; ask the studio's admin to add the models.")

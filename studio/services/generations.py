@@ -23,6 +23,7 @@ from pipelines.params import MAX_VARIATIONS, GenerationParams, ParamsError, item
 from studio.core import Studio
 from studio.db.engine import Database
 from studio.db.tables import Avatar, Generation, GenerationItem, Pose
+from studio.engine import refuse_unready
 from studio.enums import GenerationStatus, ItemStatus
 from studio.services import access, batch_pricing, exports
 # The read side lives in batch_read; re-exported so callers keep writing ``generations.progress(...)``.
@@ -255,6 +256,11 @@ def _face_note(avatar: Avatar) -> str | None:
 def _create(studio: Studio, *, user_id: int, avatar_id: int, preset_key: str, params: GenerationParams,
             background: dict | None, formats: list[str], key: str, plan, checks: dict | None,
             now: datetime | None) -> Generation:
+    # A preset whose models are missing here would fail after the charge (and be refunded): say
+    # so now instead, before anything is paid.
+    from pipelines.presets import get_preset
+
+    refuse_unready(studio, preset_key, what=f"Quality: {get_preset(preset_key).label}")
     try:
         with studio.db.session() as session:
             avatar = _usable_avatar(session, user_id, avatar_id)
@@ -348,6 +354,15 @@ def set_item_favourite(db: Database, *, user_id: int, item_id: int, favourite: b
         item.favourite = bool(favourite)
         session.add(item)
         return item
+
+
+def rerun_estimate(db: Database, *, user_id: int, item_id: int, now: datetime | None = None) -> Estimate:
+    """What ``rerun_item`` would charge for the item now: the same quote, said before the press."""
+    with db.session() as session:
+        _, source = access.own_item(session, item_id, user_id=user_id)
+    return estimate(db, user_id=user_id, pose_count=1, variations=1, preset_key=source.preset_key,
+                    background=source.background is not None,
+                    params=replace(_params_of(source.params), variations=1), now=now)
 
 
 def rerun_item(studio: Studio, *, user_id: int, item_id: int, submission_key: str,

@@ -16,7 +16,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -27,7 +27,7 @@ from studio.db.tables import Pose, PoseCategory, PoseFavourite
 from studio.enums import Difficulty, Framing, Gender
 from studio.services import access
 from studio.services.errors import InvalidInput, NotFound
-from studio.services.fields import found_id, row_id
+from studio.services.fields import MAX_ID, found_id, row_id
 
 if TYPE_CHECKING:
     from studio.core import Studio
@@ -268,6 +268,19 @@ def get_pose(db: Database, *, user_id: int, pose_id: int) -> Pose:
     """The pose row (with its keypoints) if the creator can see it; NotFound otherwise."""
     with db.session() as session:
         return access.visible_pose(session, user_id=user_id, pose_id=pose_id)
+
+
+def still_visible(db: Database, *, user_id: int, pose_ids: Any, limit: int) -> list[int]:
+    """Of ``pose_ids`` (a list a browser kept), those that are well-formed ids of poses this
+    creator can see, in order, at most ``limit``; anything else is dropped, never an error."""
+    if not isinstance(pose_ids, (list, tuple)):
+        return []
+    ids = [i for i in pose_ids[:limit] if isinstance(i, int) and not isinstance(i, bool) and 0 < i <= MAX_ID]
+    if not ids:
+        return []
+    with db.session() as session:
+        rows = access.visible_poses(session, user_id=user_id, pose_ids=ids)
+    return [i for i in dict.fromkeys(ids) if i in rows]
 
 
 def poses_for_batch(db: Database, *, user_id: int, pose_ids: Iterable[int]) -> list[Pose]:

@@ -11,6 +11,7 @@ from studio.enums import AuthSource, RequestStatus
 from studio.services import credits, health, pose_requests, users
 from studio.services.errors import Forbidden, InvalidInput
 from studio.services.fields import MAX_ID, whole_number
+from studio.ui import form
 from studio.ui.common import Page, Shared, creator_errors
 from studio.ui.identity import oauth_enabled
 
@@ -196,7 +197,7 @@ def render(page: Page, shared: Shared) -> None:
             with gr.Row():
                 who = gr.Textbox(label="User name", placeholder="ana", elem_id="admin-grant-user",
                                  info="A creator who has not visited yet gets an account now.")
-                amount = gr.Number(label="Credits", value=100, precision=0, minimum=1)
+                amount = form.Number(label="Credits", value=100, precision=0, minimum=1)
                 reason = gr.Textbox(label="Reason (kept in the ledger)", placeholder="Conference giveaway",
                                     elem_id="admin-grant-reason")
             result = gr.Markdown(elem_id="admin-grant-result")
@@ -208,11 +209,11 @@ def render(page: Page, shared: Shared) -> None:
             with gr.Row():
                 # Picked from the list, never typed: a number box started at 0, which the
                 # minimum of 1 refused before any handler ran.
-                request_id = gr.Dropdown(label="Request", choices=[], value=None, elem_id="admin-request",
+                request_id = form.Dropdown(label="Request", choices=[], value=None, elem_id="admin-request",
                                          info="The requests still to answer in the list above.")
                 # No minimum here: approve and reject send this box too, and an empty one must not
                 # stop them; complete checks it and names it.
-                pose_id = gr.Number(label="Pose # that answers it (to complete)", value=None, precision=0)
+                pose_id = form.Number(label="Pose # that answers it (to complete)", value=None, precision=0)
                 note = gr.Textbox(label="Note to the requester")
             with gr.Row():
                 approve = gr.Button("Approve", size="sm", elem_id="admin-approve")

@@ -9,7 +9,9 @@ from pipelines.likeness import LIKENESS_BAR, SAME_PERSON_DISTANCE
 from studio.services import avatars, credits, likeness, projects
 from studio.services.errors import InvalidInput
 from studio.services.quality import percent
+from studio.ui import form
 from studio.ui.common import Page, Shared, Viewer, creator_errors, esc, new_key, photo_preview, uploaded_file
+from studio.ui.safeguards import armed_for, confirmed, working
 
 # What the creator may pick for each visual attribute the studio keeps (avatars.ATTRIBUTE_FIELDS);
 # any other text may be typed. An attribute without suggestions is free text.
@@ -58,13 +60,16 @@ def _attributes(values) -> dict:
     return {field: value for (field, _, _), value in zip(ATTRIBUTES, values)}
 
 
-def _attribute_inputs() -> list[gr.Dropdown]:
-    """One dropdown per attribute, in two rows, in ATTRIBUTES order."""
+def _attribute_inputs(prefix: str | None = None) -> list[gr.Dropdown]:
+    """One dropdown per attribute, in two rows, in ATTRIBUTES order (ids ``prefix-field``)."""
     dropdowns = []
     for row in (ATTRIBUTES[:5], ATTRIBUTES[5:]):
         with gr.Row():
-            dropdowns += [gr.Dropdown(label=label, choices=choices, allow_custom_value=True)
-                          for _, label, choices in row]
+            # Empty until the creator picks (Gradio would select the first suggestion): an empty
+            # attribute is left out of the prompt, so nothing the creator did not ask for is drawn.
+            dropdowns += [form.Dropdown(label=label, choices=choices, value=None, allow_custom_value=True,
+                                        elem_id=f"{prefix}-{field}" if prefix else None)
+                          for field, label, choices in row]
     return dropdowns
 
 
@@ -159,14 +164,21 @@ class AvatarTab:
         return self._avatars(self.page.viewer(request), _project_id(project_id))
 
     @creator_errors
-    def remove_project(self, project_id, request: gr.Request):
+    def remove_project(self, project_id, armed, request: gr.Request):
+        """Two presses: the first says what will go, the second deletes (there is no undo)."""
         viewer = self.page.viewer(request)
         pid = _chosen_project(project_id, "Choose the project to delete first.")
+        if not confirmed(armed, ("project", pid)):
+            project = projects.get_project(self.db, user_id=viewer.user.id, project_id=pid)
+            count = len(avatars.list_avatars(self.db, user_id=viewer.user.id, project_id=pid))
+            return (gr.skip(), gr.skip(), gr.skip(),
+                    f"Press **Delete project** again to delete “{esc(project.name)}” and its {count} avatar(s) "
+                    "for good. Images of past batches stay in History.", armed_for(("project", pid)))
         removed = projects.delete_project(self.page.studio, user_id=viewer.user.id, project_id=pid)
         choices = self._project_choices(viewer.user.id)
         selected = choices[0][1] if choices else None
         return (gr.update(choices=choices, value=selected), *self._avatars(viewer, selected),
-                f"Project deleted with its {removed} avatar(s). Images of past batches are kept in History.")
+                f"Project deleted with its {removed} avatar(s). Images of past batches are kept in History.", None)
 
     @creator_errors
     def save_uploaded_avatar(self, project_id, name: str, photo: str | None, key: str, request: gr.Request):
@@ -183,6 +195,8 @@ class AvatarTab:
 
     @creator_errors
     def start_from_example(self, slug: str):
+        if not slug:
+            return gr.skip()  # the menu cleared: the form keeps what the creator typed
         example = next((e for e in avatars.persona_examples(self.db) if e.slug == slug), None)
         if example is None:
             raise gr.Error("Choose one of the persona examples.")
@@ -261,13 +275,19 @@ class AvatarTab:
         return f"Saved **{esc(avatar.name)}**."
 
     @creator_errors
-    def delete_avatar(self, avatar_id, project_id, request: gr.Request):
+    def delete_avatar(self, avatar_id, project_id, armed, request: gr.Request):
+        """Two presses, as for a project."""
         viewer = self.page.viewer(request)
         if not avatar_id:
             raise gr.Error("Click an avatar first.")
+        if not confirmed(armed, ("avatar", int(avatar_id))):
+            avatar = avatars.get_avatar(self.db, user_id=viewer.user.id, avatar_id=int(avatar_id))
+            return (gr.skip(), gr.skip(), gr.skip(), gr.skip(),
+                    f"Press **Delete avatar** again to delete “{esc(avatar.name)}” for good. "
+                    "Batches made with it keep their images.", armed_for(("avatar", avatar.id)))
         avatars.delete_avatar(self.page.studio, user_id=viewer.user.id, avatar_id=int(avatar_id))
         return (*self._avatars(viewer, _project_id(project_id)), None, gr.update(visible=False),
-                "Avatar deleted.")
+                "Avatar deleted.", None)
 
     @creator_errors
     def same_person(self, avatar_id, photo, request: gr.Request) -> str:
@@ -294,26 +314,27 @@ def render(page: Page, shared: Shared) -> None:
     with gr.Tab("Avatar", id="avatar") as tab:
         hint = gr.Markdown(elem_id="avatar-hint")
         with gr.Row(equal_height=True):
-            project = gr.Dropdown(label="Project", choices=[], allow_custom_value=True, scale=3,
+            project = form.Dropdown(label="Project", choices=[], allow_custom_value=True, scale=3,
                                   elem_id="avatar-project")
             new_name = gr.Textbox(label="New project", placeholder="e.g. Spring catalogue", scale=3,
                                   elem_id="avatar-new-project")
             create = gr.Button("Create project", scale=1, elem_id="avatar-create-project")
-            remove = gr.Button("Delete project", variant="stop", size="sm", scale=1)
+            remove = gr.Button("Delete project", variant="stop", size="sm", scale=1, elem_id="avatar-delete-project")
         gallery = gr.Gallery(label="Avatars in this project", columns=6, height=220, allow_preview=False,
                              elem_id="avatar-gallery", interactive=False)
         avatar_ids = gr.State([])  # the ids of the gallery's cards, index for index
+        delete_armed = gr.State(None)  # what a first press of a delete button asked to delete
         with gr.Group(visible=False) as details:
-            avatar_id = gr.Number(visible=False, precision=0)
+            avatar_id = form.Number(visible=False, precision=0)
             with gr.Row():
                 d_name = gr.Textbox(label="Avatar name")
                 d_persona = gr.Textbox(label="Persona name")
-                d_age = gr.Number(label="Age", precision=0, minimum=1, maximum=120)
+                d_age = gr.Textbox(label="Age", placeholder="any")
             d_personality = gr.Textbox(label="Personality")
-            d_attrs = _attribute_inputs()
+            d_attrs = _attribute_inputs("avatar-details")
             with gr.Row():
                 save_details = gr.Button("Save changes", size="sm")
-                delete = gr.Button("Delete avatar", variant="stop", size="sm")
+                delete = gr.Button("Delete avatar", variant="stop", size="sm", elem_id="avatar-delete")
             with gr.Accordion("Is this the same person as my avatar? (free)", open=False,
                               elem_id="avatar-same-person"):
                 gr.Markdown("Check a photo before paying for a batch: its face is compared with this avatar's. "
@@ -348,15 +369,20 @@ def render(page: Page, shared: Shared) -> None:
                 words_key = gr.State(None)
                 candidates = gr.State([])
                 picked = gr.State(None)
-                example = gr.Dropdown(label="Start from an example persona", choices=examples)
+                example = form.Dropdown(label="Start from an example persona", choices=examples, value=None,
+                                        elem_id="avatar-example")
                 with gr.Row():
-                    p_name = gr.Textbox(label="Name")
-                    p_age = gr.Number(label="Age", precision=0, minimum=1, maximum=120)
-                p_personality = gr.Textbox(label="Personality", placeholder="warm, confident")
+                    p_name = gr.Textbox(label="Name", elem_id="avatar-words-name")
+                    # Text, not a number box: Gradio's shows 0 when empty, and an empty age means
+                    # "any" (the service checks it: a whole number from 1 to 120).
+                    p_age = gr.Textbox(label="Age", placeholder="any", elem_id="avatar-words-age")
+                p_personality = gr.Textbox(label="Personality", placeholder="warm, confident",
+                                           elem_id="avatar-words-personality")
                 p_background = gr.Textbox(label="Background", placeholder="Runs a modest-fashion label", lines=2)
-                attrs = _attribute_inputs()
+                gr.Markdown("Leave an attribute empty and the prompt does not ask for it.")
+                attrs = _attribute_inputs("avatar-words-attributes")
                 make_prompt = gr.Button("Write the prompt", size="sm")
-                prompt = gr.Textbox(label="Prompt (edit freely)", lines=2)
+                prompt = gr.Textbox(label="Prompt (edit freely)", lines=2, elem_id="avatar-words-prompt")
                 negative = gr.Textbox(label="Negative prompt", lines=1)
                 preview = gr.Button(handlers.priced("Preview 4 candidates", WORDS), variant="primary")
                 cand_gallery = gr.Gallery(label="Candidates: click the one you like", columns=4, height=260,
@@ -366,7 +392,7 @@ def render(page: Page, shared: Shared) -> None:
                     save_words_btn = gr.Button("Save the chosen candidate", variant="primary")
             with gr.Tab("From a preset", id="avatar-preset"):
                 preset_key = gr.State(None)
-                preset = gr.Dropdown(label="Preset", choices=presets)
+                preset = form.Dropdown(label="Preset", choices=presets, value=None, elem_id="avatar-preset-pick")
                 preset_info = gr.Markdown()
                 from_preset = gr.Button(handlers.priced("Create avatar", PRESET), variant="primary")
 
@@ -382,32 +408,44 @@ def render(page: Page, shared: Shared) -> None:
     gr.on([create.click, new_name.submit], handlers.make_project, new_name, [project, *shown, new_name, status, hint],
           api_visibility="private")
     project.change(handlers.show_project, project, shown, api_visibility="private")
-    remove.click(handlers.remove_project, project, [project, *shown, status], api_visibility="private")
+    remove.click(handlers.remove_project, [project, delete_armed], [project, *shown, status, delete_armed],
+                 api_visibility="private")
     photo.upload(check_photo, photo, photo_check, api_visibility="private")
     photo.clear(lambda: "", None, photo_check, api_visibility="private")
-    upload.click(handlers.save_uploaded_avatar, [project, photo_name, photo, upload_key],
-                 [*shown, status, upload_key, photo, photo_check, project],
-                 api_visibility="private", concurrency_limit=4).then(
+    # Slow actions say so on their button (the page shows no spinner: safeguards.quiet_refusals).
+    start, done = working(upload, handlers.priced("Save avatar", UPLOAD), "Checking and saving the photo…")
+    upload.click(**start).then(handlers.save_uploaded_avatar, [project, photo_name, photo, upload_key],
+                               [*shown, status, upload_key, photo, photo_check, project],
+                               api_visibility="private", concurrency_limit=4).then(**done).then(
         page.header, None, shared.user_box, api_visibility="private")
-    example.change(handlers.start_from_example, example, [*persona_inputs, *attrs], api_visibility="private")
-    make_prompt.click(handlers.write_prompt, [*persona_inputs, *attrs], [prompt, negative], api_visibility="private")
-    preview.click(handlers.preview_words, [*persona_inputs, prompt, negative, words_key, *attrs],
-                  [cand_gallery, candidates, picked, status, words_key], api_visibility="private",
-                  concurrency_limit=1, concurrency_id="engine").then(
+    write = dict(fn=handlers.write_prompt, inputs=[*persona_inputs, *attrs], outputs=[prompt, negative],
+                 api_visibility="private")
+    # A picked example rewrites the prompt too: the one shown was written for the last persona.
+    example.change(handlers.start_from_example, example, [*persona_inputs, *attrs],
+                   api_visibility="private").success(**write)
+    make_prompt.click(**write)
+    start, done = working(preview, handlers.priced("Preview 4 candidates", WORDS), "Drawing 4 candidates…")
+    preview.click(**start).then(handlers.preview_words, [*persona_inputs, prompt, negative, words_key, *attrs],
+                                [cand_gallery, candidates, picked, status, words_key], api_visibility="private",
+                                concurrency_limit=1, concurrency_id="engine").then(**done).then(
         page.header, None, shared.user_box, api_visibility="private")
     cand_gallery.select(pick_candidate, candidates, picked, api_visibility="private")
     save_words_btn.click(handlers.save_words, [project, words_name, *persona_inputs, candidates, picked, *attrs],
                          [*shown, cand_gallery, candidates, picked, status, project], api_visibility="private")
     preset.change(handlers.preset_details, preset, preset_info, api_visibility="private")
-    from_preset.click(handlers.create_preset, [project, preset, preset_key], [*shown, status, preset_key, project],
-                      api_visibility="private", concurrency_limit=1, concurrency_id="engine").then(
+    start, done = working(from_preset, handlers.priced("Create avatar", PRESET), "Drawing the avatar…")
+    from_preset.click(**start).then(handlers.create_preset, [project, preset, preset_key],
+                                    [*shown, status, preset_key, project], api_visibility="private",
+                                    concurrency_limit=1, concurrency_id="engine").then(**done).then(
         page.header, None, shared.user_box, api_visibility="private")
     gallery.select(handlers.select_avatar, avatar_ids, [avatar_id, details, *detail_inputs], api_visibility="private")
     same_photo.upload(check_compared_photo, same_photo, [same_preview, same_answer], api_visibility="private")
     same_photo.clear(lambda: ("", ""), None, [same_preview, same_answer], api_visibility="private")
-    same_check.click(handlers.same_person, [avatar_id, same_photo], same_answer, api_visibility="private")
+    start, done = working(same_check, "Compare with this avatar", "Comparing the faces…")
+    same_check.click(**start).then(handlers.same_person, [avatar_id, same_photo], same_answer,
+                                   api_visibility="private").then(**done)
     # Another avatar clicked: the last answer was about the previous one.
     avatar_id.change(lambda _: "", avatar_id, same_answer, api_visibility="private")
     save_details.click(handlers.save_avatar_details, [avatar_id, *detail_inputs], status, api_visibility="private")
-    delete.click(handlers.delete_avatar, [avatar_id, project], [*shown, avatar_id, details, status],
-                 api_visibility="private")
+    delete.click(handlers.delete_avatar, [avatar_id, project, delete_armed],
+                 [*shown, avatar_id, details, status, delete_armed], api_visibility="private")

@@ -15,9 +15,12 @@ import gradio as gr
 
 from pipelines.params import MAX_VARIATIONS, GenerationParams
 from studio.core import Studio
+from studio.engine import readiness
 from studio.services import avatars, credits, generations, quality
 from studio.services import poses as gallery
+from studio.services.exports import EXPORT_FORMATS
 from studio.services.fields import whole_number
+from studio.ui import form
 from studio.ui.common import (Page, Shared, Viewer, creator_errors, esc, export_format_choices, new_key,
                               quality_badge, quality_lines, uploaded_file)
 
@@ -28,9 +31,35 @@ BACKGROUNDS = [("Keep the background", "keep"), ("Solid colour", "colour"), ("My
 
 
 def preset_choices(studio: Studio) -> list[tuple[str, str]]:
-    """The presets as menu choices, each labelled with its price from the catalog."""
-    return [(f"{row.label} · {row.credit_cost} credits per image", row.preset)
-            for row in credits.catalog(studio.db, kind="pose")]
+    """The presets as menu choices, each labelled with its price from the catalog, and marked
+    where this studio cannot run it (its models missing, offline)."""
+    choices = []
+    for row in credits.catalog(studio.db, kind="pose"):
+        answer = readiness(studio, row.preset)
+        unready = " · not available here" if answer is not None and not answer.ready else ""
+        choices.append((f"{row.label} · {row.credit_cost} credits per image{unready}", row.preset))
+    return choices
+
+
+def _as_id(value) -> int | None:
+    """A menu's value as an id, or None (the menu accepts typed text)."""
+    try:
+        return int(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
+def preset_note(studio: Studio, preset_key: str | None) -> str:
+    """What the chosen preset needs before it runs here, if anything (said before any charge)."""
+    try:
+        answer = readiness(studio, preset_key) if preset_key else None
+    except Exception:  # an unknown key from a client: the submit names it
+        return ""
+    if answer is None or not answer.note:
+        return ""
+    if not answer.ready:
+        return f"**Not available on this studio:** this preset {esc(answer.note)}. Pick one without the mark."
+    return f"First use: this preset {esc(answer.note)}."
 
 
 def _params(prompt, negative, steps, guidance, pose_strength, identity_strength, width, height, seed):
@@ -123,7 +152,7 @@ class BatchTab:
                 if a.image_path]
 
     @creator_errors
-    def refresh_choices(self, selected: list[int], request: gr.Request):
+    def refresh_choices(self, selected: list[int], current, request: gr.Request):
         viewer = self.page.viewer(request)
         user = viewer.user
         choices = self._avatar_choices(user.id)
@@ -136,7 +165,15 @@ class BatchTab:
             hint = "Pick poses in the **Pose gallery** tab: click the poses you want, then come back here."
         else:
             hint = f"{len(cards)} pose(s) picked. Check the cost below, then press **Generate**."
-        return gr.update(choices=choices, value=choices[0][1] if choices else None), cards, hint
+        # The avatar the creator chose stays chosen (a new one made meanwhile is not forced on them).
+        ids = [value for _, value in choices]
+        keep = _as_id(current)
+        chosen = keep if keep in ids else (ids[0] if ids else None)
+        return gr.update(choices=choices, value=chosen), cards, hint
+
+    def preset_status(self, preset_key):
+        """The preset menu again (what is ready may have changed) and the chosen one's note."""
+        return gr.update(choices=preset_choices(self.studio)), preset_note(self.studio, preset_key)
 
     def _background(self, kind: str, colour: str, scene: str, picture: str | None, user_id: int) -> dict | None:
         if kind == "colour":
@@ -155,15 +192,50 @@ class BatchTab:
     @creator_errors
     def estimate_cost(self, selected: list[int], variations, preset_key: str, background: str, steps, width, height,
                       request: gr.Request) -> str:
+        """The cost box, and the form's values it was worked out from (the clock reads them again)."""
         user = self.page.user(request)
         if not selected:
-            return "Pick poses in the **Pose gallery** tab to see the cost."
+            return "Pick poses in the <b>Pose gallery</b> tab to see the cost.", None  # an HTML box
         variations = whole_number(variations, "Variations per pose", 1, MAX_VARIATIONS)
         # Size and steps change the price (it covers the preset's default), so they are part of the estimate.
         params = _params("", "", steps, None, None, None, width, height, 0)
         e = generations.estimate(self.studio.db, user_id=user.id, pose_count=len(selected), variations=variations,
                                  preset_key=preset_key, background=background != "keep", params=params)
-        return f"<div id='batch-cost'>{esc(e.message)}</div>"
+        asked = [list(selected), variations, preset_key, background, steps, width, height]
+        return f"<div id='batch-cost'>{esc(e.message)}</div>", asked
+
+    def remember(self, selected, avatar, preset_key, variations, formats) -> dict:
+        """The creator's set-up, kept in the browser (gr.BrowserState) so a reload keeps it."""
+        return {"poses": list(selected or []), "avatar": avatar, "preset": preset_key, "variations": variations,
+                "formats": list(formats or [])}
+
+    @creator_errors
+    def restore(self, kept, request: gr.Request):
+        """The set-up a browser kept, checked as any client value is: poses this creator can see,
+        a known preset, a count in range, known sizes; whatever does not pass is left as it is.
+        The avatar is checked when the tab lists the creator's avatars (refresh_choices)."""
+        if not isinstance(kept, dict):
+            return gr.skip()
+        user = self.page.user(request)
+        poses = gallery.still_visible(self.studio.db, user_id=user.id, pose_ids=kept.get("poses"),
+                                      limit=generations.MAX_POSES)
+        presets = {key for _, key in preset_choices(self.studio)}
+        variations = kept.get("variations")
+        formats = kept.get("formats")
+        return (poses or gr.skip(),
+                _as_id(kept.get("avatar")) or gr.skip(),
+                kept.get("preset") if kept.get("preset") in presets else gr.skip(),
+                variations if isinstance(variations, int) and 1 <= variations <= MAX_VARIATIONS else gr.skip(),
+                [f for f in formats if f in EXPORT_FORMATS] if isinstance(formats, list)
+                and all(isinstance(f, str) for f in formats) else gr.skip())
+
+    @creator_errors
+    def estimate_again(self, asked, request: gr.Request):
+        """The cost box with today's balance, for the form as last priced. It reads a server-side
+        state, not the form: a value the form refused would otherwise be refused again each tick."""
+        if not asked:
+            return gr.skip()
+        return self.estimate_cost(*asked, request=request)[0]
 
     @creator_errors
     def reorder(self, generation_id, sort, show, request: gr.Request):
@@ -281,18 +353,25 @@ def render(page: Page, shared: Shared) -> None:
     studio, handlers = page.studio, BatchTab(page)
     presets = preset_choices(studio)
     default_preset = studio.settings.preset if any(v == studio.settings.preset for _, v in presets) else presets[0][1]
+    preset_note_text = preset_note(studio, default_preset)
     with gr.Tab("Batch", id="batch") as tab:
         key = gr.State(None)
         generation_id = gr.State(None)
+        priced = gr.State(None)  # the form's values the cost box was last worked out from
+        # The set-up (poses, avatar, preset, variations, sizes) kept in this browser across reloads.
+        kept = gr.BrowserState(None, storage_key="pose-studio-batch-setup")
         hint = gr.Markdown(elem_id="batch-hint")
         with gr.Row():
             with gr.Column(scale=2):
-                avatar = gr.Dropdown(label="Avatar", choices=[], allow_custom_value=True, elem_id="batch-avatar")
+                avatar = form.Dropdown(label="Avatar", choices=[], allow_custom_value=True, elem_id="batch-avatar")
                 picked = gr.Gallery(label="Picked poses", columns=6, height=180, allow_preview=False,
                                     elem_id="batch-poses", interactive=False)
                 with gr.Row():
-                    variations = gr.Slider(1, MAX_VARIATIONS, value=1, step=1, label="Variations per pose")
-                    preset = gr.Radio(label="Quality", choices=presets, value=default_preset, elem_id="batch-preset")
+                    variations = form.Slider(1, MAX_VARIATIONS, value=1, step=1, label="Variations per pose")
+                    with gr.Column():
+                        preset = gr.Radio(label="Quality", choices=presets, value=default_preset,
+                                          elem_id="batch-preset")
+                        preset_needs = gr.Markdown(preset_note_text, elem_id="batch-preset-note")
                 with gr.Row():
                     background = gr.Radio(label="Background", choices=BACKGROUNDS, value="keep")
                     colour = gr.ColorPicker(label="Colour", value="#ffffff", visible=False)
@@ -305,15 +384,17 @@ def render(page: Page, shared: Shared) -> None:
                     prompt = gr.Textbox(label="Extra prompt", placeholder="e.g. soft daylight, linen shirt")
                     negative = gr.Textbox(label="Negative prompt")
                     with gr.Row():
-                        steps = gr.Number(label="Steps (0 = preset default)", value=0, precision=0, minimum=0, maximum=100)
-                        guidance = gr.Number(label="Guidance (empty = default)", value=None, minimum=0, maximum=30)
-                        seed = gr.Number(label="Seed", value=0, precision=0, minimum=0)
+                        steps = form.Number(label="Steps (0 = preset default)", value=0, precision=0, minimum=0, maximum=100)
+                        guidance = form.Number(label="Guidance (empty = default)", value=None, minimum=0, maximum=30,
+                                               placeholder="preset default")
+                        seed = form.Number(label="Seed", value=0, precision=0, minimum=0)
                     with gr.Row():
-                        pose_strength = gr.Slider(0, 2, value=1.0, step=0.05, label="Pose strength")
-                        identity_strength = gr.Slider(0, 2, value=0.7, step=0.05, label="Identity strength")
+                        pose_strength = form.Slider(0, 2, value=1.0, step=0.05, label="Pose strength")
+                        identity_strength = form.Slider(0, 2, value=0.7, step=0.05, label="Identity strength")
                     with gr.Row():
-                        width = gr.Number(label="Width (0 = default)", value=0, precision=0, minimum=0, maximum=2048)
-                        height = gr.Number(label="Height (0 = default)", value=0, precision=0, minimum=0, maximum=2048)
+                        width = form.Number(label="Width (0 = default)", value=0, precision=0, minimum=0, maximum=2048,
+                                            elem_id="batch-width")
+                        height = form.Number(label="Height (0 = default)", value=0, precision=0, minimum=0, maximum=2048)
                 defaults = quality.default_checks(studio.settings, default_preset)
                 with gr.Accordion("Quality checks", open=False, elem_id="batch-checks"):
                     gr.Markdown("Every picture is checked for likeness to your avatar and for the pose it was "
@@ -326,12 +407,12 @@ def render(page: Page, shared: Shared) -> None:
                     # Right under the checkbox it qualifies: why likeness cannot be measured for this avatar.
                     checks_note = gr.Markdown(elem_id="batch-checks-note")
                     with gr.Row():
-                        likeness_bar = gr.Slider(0, 100, value=round(defaults["likeness_bar"] * 100), step=1,
+                        likeness_bar = form.Slider(0, 100, value=round(defaults["likeness_bar"] * 100), step=1,
                                                  label="Likeness bar (%)", elem_id="batch-likeness-bar")
-                        pose_bar = gr.Slider(0, 100, value=round(defaults["pose_bar"] * 100), step=1,
+                        pose_bar = form.Slider(0, 100, value=round(defaults["pose_bar"] * 100), step=1,
                                              label="Pose bar (%)", elem_id="batch-pose-bar")
                         # A slider needs a range: with re-rolls switched off studio-wide it shows 0, locked.
-                        rerolls = gr.Slider(0, max(1, studio.settings.max_rerolls), value=defaults["max_rerolls"], step=1,
+                        rerolls = form.Slider(0, max(1, studio.settings.max_rerolls), value=defaults["max_rerolls"], step=1,
                                             label="Re-rolls per image", elem_id="batch-rerolls",
                                             interactive=studio.settings.max_rerolls > 0)
                     face_pass = gr.Checkbox(label="Face pass for small faces (redrawn at full size, for full-body "
@@ -344,19 +425,29 @@ def render(page: Page, shared: Shared) -> None:
                 cancel_note = gr.Markdown()
                 progress = gr.HTML(progress_html(None), elem_id="batch-progress-box")
                 with gr.Row():
-                    sort = gr.Dropdown(label="Sort results", choices=list(quality.RESULT_SORTS), value="made",
+                    sort = form.Dropdown(label="Sort results", choices=list(quality.RESULT_SORTS), value="made",
                                        elem_id="batch-sort")
-                    show = gr.Dropdown(label="Show", choices=list(quality.RESULT_SHOWS), value="all",
+                    show = form.Dropdown(label="Show", choices=list(quality.RESULT_SHOWS), value="all",
                                        elem_id="batch-show")
                 results = gr.Gallery(label="Results", columns=4, height=480, elem_id="batch-results",
                                      buttons=["download", "fullscreen"], interactive=False)
 
     cost_inputs = [shared.selected_poses, variations, preset, background, steps, width, height]
+    setup = [shared.selected_poses, avatar, preset, variations, formats]
+    estimate = dict(fn=handlers.estimate_cost, inputs=cost_inputs, outputs=[cost, priced], api_visibility="private")
     shared.on_load.append(lambda demo: demo.load(new_key, None, key, api_visibility="private"))
-    tab.select(handlers.refresh_choices, shared.selected_poses, [avatar, picked, hint],
-               api_visibility="private").then(handlers.estimate_cost, cost_inputs, cost, api_visibility="private")
-    gr.on([control.change for control in (variations, preset, background, steps, width, height)],
-          handlers.estimate_cost, cost_inputs, cost, api_visibility="private")
+    # The set-up this browser kept is read when the tab opens (on page load the browser has not
+    # handed it over yet), then the tab lists what the creator has.
+    tab.select(handlers.restore, kept, setup, api_visibility="private").then(
+        handlers.refresh_choices, [shared.selected_poses, avatar], [avatar, picked, hint],
+        api_visibility="private").then(**estimate)
+    gr.on([tab.select, preset.change], handlers.preset_status, preset, [preset, preset_needs], api_visibility="private")
+    # The cost box says the balance too: read again when the form changes, while the page is
+    # open (the clock) and when a batch ends (refunds).
+    gr.on([control.change for control in (variations, preset, background, steps, width, height)], **estimate)
+    shared.clock.tick(handlers.estimate_again, priced, cost, api_visibility="private")
+    gr.on([shared.selected_poses.change, avatar.change, preset.change, variations.change, formats.change],
+          handlers.remember, setup, kept, api_visibility="private")
     background.change(lambda b: (gr.update(visible=b == "colour"), gr.update(visible=b == "scene"),
                                  gr.update(visible=b == "picture")),
                       background, [colour, scene, backdrop], api_visibility="private")
@@ -365,7 +456,8 @@ def render(page: Page, shared: Shared) -> None:
                   negative, steps, guidance, pose_strength, identity_strength, width, height, seed, key,
                   reroll, likeness_bar, pose_bar, rerolls, face_pass, sort, show],
                  [progress, results, generation_id, key], api_visibility="private", concurrency_limit=None).then(
-        page.header, None, shared.user_box, api_visibility="private")
+        page.header, None, shared.user_box, api_visibility="private").then(
+        **estimate)
     gr.on([sort.change, show.change], handlers.reorder, [generation_id, sort, show], results,
           api_visibility="private")
     avatar.change(handlers.avatar_checks_note, avatar, checks_note, api_visibility="private")

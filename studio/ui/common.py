@@ -31,6 +31,8 @@ from studio.web.watchers import Watchers
 
 log = logging.getLogger(__name__)
 
+BALANCE_REFRESH_S = 15
+
 
 @dataclass
 class Shared:
@@ -38,6 +40,9 @@ class Shared:
 
     user_box: gr.HTML
     selected_poses: gr.State  # list of pose ids, in the order picked
+    # Ticks every BALANCE_REFRESH_S: views of the balance (header, cost box) read it again, so a
+    # grant, a refund or a batch charged in another tab shows without a reload.
+    clock: gr.Timer
     # Page-load hooks the tabs register (fresh keys, first listings, a running batch).
     on_load: list[Callable[[gr.Blocks], None]] = field(default_factory=list)
 
@@ -90,12 +95,18 @@ def creator_errors(fn: Callable) -> Callable:
     import inspect
 
     def translate(exc: Exception) -> gr.Error:
+        # A refusal is the creator's to fix: one log line, never a traceback (Gradio prints one
+        # for every gr.Error unless told not to).
         if isinstance(exc, gr.Error):
+            exc.print_exception = False
+            log.info("refused %s: %s", fn.__name__, exc.message)
             return exc
         if isinstance(exc, (StudioError, ValueError)):
-            return gr.Error(str(exc))
+            log.info("refused %s: %s", fn.__name__, exc)
+            return gr.Error(str(exc), print_exception=False)
         log.exception("handler %s failed", fn.__name__)
-        return gr.Error("Something went wrong on our side; nothing was charged for it. Please try again.")
+        return gr.Error("Something went wrong on our side; nothing was charged for it. Please try again.",
+                        print_exception=False)
 
     if inspect.isasyncgenfunction(fn):
         @functools.wraps(fn)

@@ -13,9 +13,11 @@ from studio.enums import Difficulty, Framing, Gender, PoseSource
 from studio.services import my_poses, pose_import, pose_requests
 from studio.services import poses as gallery
 from studio.services.pose_from_photo import PhotoPose, pose_from_photo
+from studio.ui import form
 from studio.ui.common import Page, Shared, Viewer, creator_errors, data_url, esc, uploaded_file
 from studio.ui.latest import LatestOnly
 from studio.ui.pose_editor import PoseEditor, pose_json
+from studio.ui.safeguards import armed_for, confirmed, working
 
 ANY = "any"  # every menu's "no filter"
 DEFAULT_SORT = gallery.PoseQuery().sort
@@ -237,9 +239,9 @@ class GalleryTab:
         """Two presses: the first says what will go, the second deletes (there is no undo)."""
         user = self.page.user(request)
         pose = self._own_pose(pose_id, user.id, "delete")
-        if armed != pose.id:
+        if not confirmed(armed, pose.id):
             return (f"Press **Delete my pose** again to delete “{esc(pose.name)}” for good "
-                    "(batches made with it keep their pictures).", pose.id, cards, _grid(cards, selected),
+                    "(batches made with it keep their pictures).", armed_for(pose.id), cards, _grid(cards, selected),
                     selected)
         my_poses.delete_pose(self.db, user_id=user.id, pose_id=pose.id)
         cards = [c for c in cards or [] if c["id"] != pose.id]
@@ -307,10 +309,10 @@ def render(page: Page, shared: Shared) -> None:
         delete_armed = gr.State(None)
         with gr.Row():
             with gr.Column(scale=1, min_width=220):
-                category = gr.Dropdown(label="Category", choices=categories, value=ANY, elem_id="gallery-category")
-                difficulty = gr.Dropdown(label="Difficulty", choices=FILTERS["difficulty"], value=ANY)
-                gender = gr.Dropdown(label="Suits", choices=FILTERS["gender"], value=ANY)
-                framing = gr.Dropdown(label="Framing", choices=FILTERS["framing"], value=ANY)
+                category = form.Dropdown(label="Category", choices=categories, value=ANY, elem_id="gallery-category")
+                difficulty = form.Dropdown(label="Difficulty", choices=FILTERS["difficulty"], value=ANY)
+                gender = form.Dropdown(label="Suits", choices=FILTERS["gender"], value=ANY)
+                framing = form.Dropdown(label="Framing", choices=FILTERS["framing"], value=ANY)
                 featured = gr.Checkbox(label="Featured only")
                 favourites = gr.Checkbox(label="My favourites only")
                 mine = gr.Checkbox(label="My poses only")
@@ -324,7 +326,7 @@ def render(page: Page, shared: Shared) -> None:
                                   object_fit="contain", elem_id="gallery-grid", buttons=[], interactive=False)
                 with gr.Row():
                     prev_page = gr.Button("← Previous", size="sm", elem_id="gallery-prev")
-                    page_number = gr.Number(value=1, precision=0, minimum=1, label="Page", scale=0, min_width=90,
+                    page_number = form.Number(value=1, precision=0, minimum=1, label="Page", scale=0, min_width=90,
                                             elem_id="gallery-page")
                     info = gr.Markdown(elem_id="gallery-info")
                     next_page = gr.Button("Next →", size="sm", elem_id="gallery-next")
@@ -366,13 +368,13 @@ def render(page: Page, shared: Shared) -> None:
             editor = PoseEditor.render(elem_id="gallery-pose-editor")
             with gr.Row():
                 e_name = gr.Textbox(label="Name of your pose", elem_id="editor-name")
-                e_category = gr.Dropdown(label="Category", choices=categories, value=ANY)
+                e_category = form.Dropdown(label="Category", choices=categories, value=ANY)
                 e_save = gr.Button("Save as my pose", variant="primary", elem_id="editor-save")
             e_note = gr.Markdown(elem_id="editor-note")
         with gr.Accordion("Request a pose the library lacks", open=False):
             with gr.Row():
                 r_name = gr.Textbox(label="Pose name", placeholder="e.g. Holding a shopping bag over the shoulder")
-                r_category = gr.Dropdown(label="Category", choices=categories, value=ANY)
+                r_category = form.Dropdown(label="Category", choices=categories, value=ANY)
             r_description = gr.Textbox(label="Describe the pose", lines=2)
             r_reference = gr.File(label="Reference picture (optional; JPEG, PNG or WebP)", file_types=["image"],
                                   type="filepath", height=100)
@@ -383,7 +385,7 @@ def render(page: Page, shared: Shared) -> None:
             gr.Markdown("**Requests from others**: vote for the ones you want too")
             r_open = gr.Dataframe(headers=["#", "Pose", "Description", "Votes", "You voted"], interactive=False)
             with gr.Row():
-                r_vote_id = gr.Dropdown(label="Request to vote for", choices=[], value=None, scale=3,
+                r_vote_id = form.Dropdown(label="Request to vote for", choices=[], value=None, scale=3,
                                         elem_id="request-vote-pick")
                 r_vote = gr.Button("Vote", size="sm")
 
@@ -410,8 +412,11 @@ def render(page: Page, shared: Shared) -> None:
     open_editor = dict(fn=lambda: gr.update(open=True), inputs=None, outputs=editor_box, api_visibility="private")
     copy.click(handlers.edit_copy, focused, [editor.load_target, e_name, e_category, e_source, e_note],
                api_visibility="private").success(**open_editor)
-    find.click(handlers.find_pose, photo, [overlay, editor.load_target, e_name, e_source, e_note],
-               api_visibility="private").success(**open_editor)
+    start, done = working(find, "Find the pose", "Finding the pose…")
+    found = find.click(**start).then(handlers.find_pose, photo, [overlay, editor.load_target, e_name, e_source, e_note],
+                                     api_visibility="private")
+    found.success(**open_editor)
+    found.then(**done)
     open_file.click(handlers.open_pose_file, pose_file, [editor.load_target, e_name, e_source, e_note],
                     api_visibility="private").success(**open_editor)
     rename.click(handlers.rename_my_pose, [focused, mine_name, page_cards, shared.selected_poses],

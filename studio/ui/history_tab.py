@@ -8,8 +8,10 @@ from pathlib import Path
 import gradio as gr
 
 from studio.services import exports, generations, quality, stats
+from studio.ui import form
 from studio.ui.common import (Page, Shared, Viewer, creator_errors, esc, export_format_choices, quality_badge,
                               quality_lines)
+from studio.ui.safeguards import armed_for, confirmed
 
 # "Preset" is the quality preset the batch ran at (tiny, standard, pro); the likeness and pose
 # checks of a batch show when it is opened (its title and each image's caption).
@@ -35,10 +37,7 @@ def caption(item) -> str:
             + (f" · {badge}" if badge else ""))
 
 
-def pick_item(ids: list[int], evt: gr.SelectData):
-    if evt.index is None or not ids or not 0 <= int(evt.index) < len(ids):
-        return None
-    return ids[int(evt.index)]
+RERUN = "Re-run with the same seed"
 
 
 @creator_errors
@@ -113,7 +112,16 @@ class HistoryTab:
             raise gr.Error("Click a row of the table to open that batch.") from None
         cards, ids = self._items(viewer, generation_id, sort, show)
         title = self._title(viewer.user.id, generation_id)
-        return generation_id, cards, ids, title, None
+        return generation_id, cards, ids, title, None, RERUN
+
+    @creator_errors
+    def pick_item(self, ids: list[int], request: gr.Request, evt: gr.SelectData):
+        """The clicked image, and the re-run button with what a re-run of it costs today."""
+        if evt.index is None or not ids or not 0 <= int(evt.index) < len(ids):
+            return None, RERUN
+        item_id = ids[int(evt.index)]
+        price = generations.rerun_estimate(self.studio.db, user_id=self.page.user(request).id, item_id=item_id)
+        return item_id, f"{RERUN} · {price.total} credits"
 
     @creator_errors
     def download_zip(self, generation_id, request: gr.Request):
@@ -151,16 +159,23 @@ class HistoryTab:
             raise gr.Error("Click an image first.")
         g = generations.rerun_item(self.studio, user_id=user.id, item_id=int(item_id),
                                    submission_key=uuid.uuid4().hex)
-        return f"Re-running with the same seed as batch #{g.id}; follow it in the **Batch** tab or here."
+        return (f"Re-running with the same seed as batch #{g.id} ({g.credits_charged} credits charged); "
+                "follow it in the **Batch** tab or here.")
 
     @creator_errors
-    def delete_batch(self, generation_id, request: gr.Request):
+    def delete_batch(self, generation_id, armed, request: gr.Request):
+        """Two presses: the first says what will go, the second deletes (there is no undo)."""
         user = self.page.user(request)
         if not generation_id:
-            raise gr.Error("Open a batch first (click it in the table).")
+            raise gr.Error("Open a batch first (click it in the table), then delete it.")
+        if not confirmed(armed, int(generation_id)):
+            view = generations.get_generation(self.studio.db, user_id=user.id, generation_id=int(generation_id))
+            return (gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(),
+                    f"Press **Delete batch** again to delete batch #{view.id} and its images for good.",
+                    armed_for(view.id))
         generations.delete_generation(self.studio, user_id=user.id, generation_id=int(generation_id))
         rows, note = self.show(request)
-        return rows, note, None, [], [], "Batch deleted with its images."
+        return rows, note, None, [], [], "Batch deleted with its images.", None
 
 
 def render(page: Page, shared: Shared) -> None:
@@ -171,33 +186,35 @@ def render(page: Page, shared: Shared) -> None:
         generation_id = gr.State(None)
         item_ids = gr.State([])
         item_id = gr.State(None)
+        delete_armed = gr.State(None)  # the batch a first press of Delete batch asked to delete
         title = gr.Markdown(elem_id="history-title")
         results = gr.Gallery(label="Images: click one to download it in any size", columns=5, height=420,
                              allow_preview=False, elem_id="history-results", interactive=False)
         with gr.Row():
-            sort = gr.Dropdown(label="Sort images", choices=list(quality.RESULT_SORTS), value="made",
+            sort = form.Dropdown(label="Sort images", choices=list(quality.RESULT_SORTS), value="made",
                                elem_id="history-sort")
-            show = gr.Dropdown(label="Show", choices=list(quality.RESULT_SHOWS), value="all", elem_id="history-show")
+            show = form.Dropdown(label="Show", choices=list(quality.RESULT_SHOWS), value="all", elem_id="history-show")
         with gr.Row():
             zip_button = gr.Button("Download ZIP of the batch", elem_id="history-zip")
-            fmt = gr.Dropdown(label="Size", choices=export_format_choices(), value="original", scale=2)
+            fmt = form.Dropdown(label="Size", choices=export_format_choices(), value="original", scale=2)
             one_button = gr.Button("Download this image")
             favourite = gr.Button("★ Favourite")
-            rerun = gr.Button("Re-run with the same seed")
-            delete = gr.Button("Delete batch", variant="stop")
+            rerun = gr.Button(RERUN, elem_id="history-rerun")
+            delete = gr.Button("Delete batch", variant="stop", elem_id="history-delete")
         file_out = gr.HTML(elem_id="history-download")
-        action_note = gr.Markdown()
+        action_note = gr.Markdown(elem_id="history-action-note")
 
     tab.select(handlers.show, None, [table, note], api_visibility="private")
-    table.select(handlers.open_batch, [table, sort, show], [generation_id, results, item_ids, title, item_id],
+    table.select(handlers.open_batch, [table, sort, show], [generation_id, results, item_ids, title, item_id, rerun],
                  api_visibility="private")
     gr.on([sort.change, show.change], handlers.reorder, [generation_id, sort, show], [results, item_ids],
           api_visibility="private")
-    results.select(pick_item, item_ids, item_id, api_visibility="private")
+    results.select(handlers.pick_item, item_ids, [item_id, rerun], api_visibility="private")
     zip_button.click(handlers.download_zip, generation_id, file_out, api_visibility="private")
     one_button.click(handlers.download_item, [item_id, fmt], file_out, api_visibility="private")
     favourite.click(handlers.favourite_item, [item_id, generation_id, sort, show], results,
                     api_visibility="private")
-    rerun.click(handlers.rerun_item, item_id, action_note, api_visibility="private")
-    delete.click(handlers.delete_batch, generation_id, [table, note, generation_id, results, item_ids, action_note],
-                 api_visibility="private")
+    rerun.click(handlers.rerun_item, item_id, action_note, api_visibility="private").then(
+        page.header, None, shared.user_box, api_visibility="private")
+    delete.click(handlers.delete_batch, [generation_id, delete_armed],
+                 [table, note, generation_id, results, item_ids, action_note, delete_armed], api_visibility="private")

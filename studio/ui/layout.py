@@ -9,8 +9,9 @@ import gradio as gr
 from studio.core import Studio
 from studio.services import health
 from studio.ui import api, tabs
-from studio.ui.common import Page, Shared
+from studio.ui.common import BALANCE_REFRESH_S, Page, Shared
 from studio.ui.identity import oauth_enabled
+from studio.ui.safeguards import quiet_refusals
 from studio.web.links import MediaLinks
 from studio.web.watchers import Watchers
 
@@ -62,11 +63,12 @@ def build_ui(studio: Studio, links: MediaLinks, watchers: Watchers) -> gr.Blocks
             if oauth_enabled():
                 gr.LoginButton()
         banner = gr.HTML(elem_id="studio-banner")
-        shared = Shared(user_box=user_box, selected_poses=gr.State([]))
+        shared = Shared(user_box=user_box, selected_poses=gr.State([]), clock=gr.Timer(BALANCE_REFRESH_S))
         tabs.render_all(page, shared)
         api.render(page)  # outside gr.Tabs: a Tabs block holds only tabs
-        demo.load(page.header, None, user_box, api_visibility="private")
+        gr.on([demo.load, shared.clock.tick], page.header, None, user_box, api_visibility="private")
         demo.load(lambda: banner_html(studio), None, banner, api_visibility="private")
         for hook in shared.on_load:
             hook(demo)
+    quiet_refusals(demo)
     return demo

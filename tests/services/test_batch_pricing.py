@@ -40,7 +40,7 @@ def nothing_made(studio, uid, balance):
     assert_books_balance(studio, uid)
 
 
-def test_a_larger_size_or_more_steps_costs_in_proportion_and_the_estimate_is_the_charge(studio, ana):
+def test_a_larger_size_or_more_steps_costs_in_proportion_and_the_estimate_is_the_charge(studio, ana, monkeypatch):
     uid, avatar_id = ana
     pose_ids = library_poses(studio, 2)
     est = generations.estimate(studio.db, user_id=uid, pose_count=2, variations=1, preset_key="tiny",
@@ -57,7 +57,9 @@ def test_a_larger_size_or_more_steps_costs_in_proportion_and_the_estimate_is_the
     less = generations.estimate(studio.db, user_id=uid, pose_count=1, variations=1, preset_key="tiny",
                                 background=False, params={"steps": 1, "width": 64})
     assert (less.price_per_item, less.work_factor) == (15, 0.5) and "work" not in less.message
-    # The issue's case: fast at 2048x2048 and 100 steps is 178x its 512x768 at 6 steps.
+    # The issue's case: fast at 2048x2048 and 100 steps is 178x its 512x768 at 6 steps (online, so
+    # the fast preset counts as runnable: its models download on first use).
+    monkeypatch.setenv("HF_HUB_OFFLINE", "0")
     huge = generations.estimate(studio.db, user_id=uid, pose_count=1, variations=1, preset_key="fast",
                                 background=False, params={"width": 2048, "height": 2048, "steps": 100})
     assert (huge.price_per_item, huge.affordable) == (2667, False)
@@ -211,3 +213,19 @@ def test_an_id_no_row_can_have_reads_as_not_found_everywhere(studio, ana, bad_id
         with pytest.raises(NotFound):
             call()
     assert poses.preview_files(studio, user_id=uid, pose_ids=[bad_id]) == {}
+
+
+def test_a_preset_whose_models_are_not_here_is_refused_before_any_charge(studio, ana, tmp_path, monkeypatch):
+    """Offline and without the fast preset's models, a fast batch used to be charged, fail after
+    the model load and be refunded; now it is refused at submit, naming the preset and what it needs."""
+    import huggingface_hub.constants as constants
+
+    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(tmp_path / "empty-hub-cache"))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    uid, avatar_id = ana
+    balance = credits.balance(studio.db, user_id=uid)
+    with pytest.raises(InvalidInput, match=r"Quality: Fast cannot run on this studio now: .*HF_HUB_OFFLINE"):
+        generations.submit(studio, user_id=uid, request=ask(avatar_id, library_poses(studio, 1), preset="fast"))
+    nothing_made(studio, uid, balance)
+    # The tiny preset is built here: it runs.
+    generations.submit(studio, user_id=uid, request=ask(avatar_id, library_poses(studio, 1)))

@@ -60,7 +60,7 @@ def find_pose(page, photo: str) -> None:
         page.locator("#pose-photo input[type=file]").set_input_files(photo)
         try:
             # The file is on the server once Gradio shows its name in the upload box.
-            wait_for(lambda: Path(photo).name in page.locator("#pose-photo").inner_text(),
+            wait_for(lambda: Path(photo).name in page.locator("#pose-photo").inner_text().replace("\n", ""),
                      timeout=30, what="the upload")
             break
         except AssertionError:

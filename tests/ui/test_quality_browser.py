@@ -84,7 +84,7 @@ def test_the_avatar_tab_says_whether_a_photo_is_the_same_person(page, tmp_path):
         answer = page.locator("#avatar-same-answer")
         for photo, expected in ((photos.GRACE_HOPPER, "the same person"), (photos.ASTRONAUT, "someone else")):
             page.locator("#avatar-same-photo input[type=file]").set_input_files(str(photo))
-            wait_for(lambda: photo.name in page.locator("#avatar-same-photo").inner_text(), what="the upload")
+            wait_for(lambda: photo.name in page.locator("#avatar-same-photo").inner_text().replace("\n", ""), what="the upload")
             page.locator("#avatar-same-check").click()
             wait_for(lambda: expected in answer.inner_text(), what=f"the answer for {photo.name}")
             assert re.search(r"Likeness \d+ % — ", answer.inner_text())
@@ -93,7 +93,7 @@ def test_the_avatar_tab_says_whether_a_photo_is_the_same_person(page, tmp_path):
         # A photo with no face is refused beside the button, in words, before anything is compared.
         photos.without_a_face().save(tmp_path / "suit.png")
         page.locator("#avatar-same-photo input[type=file]").set_input_files(str(tmp_path / "suit.png"))
-        wait_for(lambda: "suit.png" in page.locator("#avatar-same-photo").inner_text(), what="the upload")
+        wait_for(lambda: "suit.png" in page.locator("#avatar-same-photo").inner_text().replace("\n", ""), what="the upload")
         page.locator("#avatar-same-check").click()
         wait_for(lambda: "no face found" in answer.inner_text(), what="the refusal of a photo without a face")
         shoot(page, "avatar-same-person")

@@ -17,7 +17,7 @@ from sqlmodel import Session, select
 from studio.core import Studio
 from studio.db.engine import Database
 from studio.db.tables import CreditLedger
-from studio.engine import engine_for
+from studio.engine import engine_for, refuse_unready
 from studio.media import MediaStore, write_atomically
 from studio.services import credits
 from studio.services.errors import InsufficientCredits, InvalidInput, StudioError
@@ -50,8 +50,11 @@ def save_png_at(media: MediaStore, relative: str, image: Image.Image, parameters
         image.save(part, format="PNG", pnginfo=info)
 
 
-def check_affordable(db: Database, user_id: int, cost: int, what: str) -> None:
-    """Refuse before drawing what the creator could not pay for (the charge checks again)."""
+def check_affordable(studio: Studio, user_id: int, cost: int, what: str) -> None:
+    """Refuse before drawing what the creator could not pay for (the charge checks again), or
+    what this machine cannot draw (the studio's preset without its models, offline)."""
+    refuse_unready(studio, studio.settings.preset, here=True, what=what[:1].upper() + what[1:])
+    db = studio.db
     balance = credits.balance(db, user_id=user_id)
     if balance < cost:
         raise InsufficientCredits(cost, balance, what)

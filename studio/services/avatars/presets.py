@@ -41,7 +41,7 @@ def create_from_preset(studio: Studio, *, user_id: int, project_id: int, preset_
         if earlier is not None:
             return earlier
         cost = credits.price(session, "avatar.preset")
-    drawing.check_affordable(studio.db, user_id, cost, "an avatar from a preset")
+    drawing.check_affordable(studio, user_id, cost, "an avatar from a preset")
     persona, attributes = clean_persona(preset.persona), clean_attributes(preset.attributes)
     prompt, negative_prompt = persona_prompt(persona, attributes)
     media = studio.media

@@ -74,7 +74,7 @@ def preview_from_words(studio: Studio, *, user_id: int, persona: dict[str, Any],
         earlier = drawing.charge_by_key(session, key)
     if earlier is not None:
         return _earlier_candidates(studio, user_id=user_id, key=key, entry=earlier)
-    drawing.check_affordable(studio.db, user_id, cost, "an avatar from words")
+    drawing.check_affordable(studio, user_id, cost, "an avatar from words")
     _prune_candidates(media, user_id)
     try:
         drawing.draw(studio, paths=paths, prompt=prompt, negative_prompt=negative_prompt, seeds=plan["seeds"])
