@@ -73,10 +73,15 @@ class Progress:
     stage: str = "base"  # "base" | "refiner"
 
 
+def parameters_text(metadata: dict[str, Any]) -> str:
+    """The generation's parameters as the JSON every file of the picture carries."""
+    return json.dumps(metadata, sort_keys=True, default=str)
+
+
 def png_info(metadata: dict[str, Any]) -> PngInfo:
     """PNG text chunks carrying the generation's parameters (``parameters`` holds the JSON)."""
     info = PngInfo()
-    info.add_text("parameters", json.dumps(metadata, sort_keys=True, default=str))
+    info.add_text("parameters", parameters_text(metadata))
     info.add_text("Software", "Pose Studio")
     return info
 

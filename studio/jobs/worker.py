@@ -263,7 +263,7 @@ def _set_up(studio: Studio, generation: Generation):
 
 def _save_result(studio: Studio, media: MediaStore, generation: Generation, item: GenerationItem,
                  result: "PoseResult", engine: Any, checked: "Checked | None" = None) -> None:
-    from pipelines.generation import png_info
+    from pipelines.generation import parameters_text, png_info
 
     kept = checked.kept.result if checked else result
     image = kept.image
@@ -287,7 +287,8 @@ def _save_result(studio: Studio, media: MediaStore, generation: Generation, item
             from studio.services.exports import save_exports
 
             exports = save_exports(media, user_id=generation.user_id, image=image, keypoints_json=item.keypoints,
-                                   format_keys=list(generation.export_formats))
+                                   format_keys=list(generation.export_formats),
+                                   parameters=parameters_text(metadata))
             paths.extend(exports.values())
     except Exception as exc:  # a full disk, a bad export or background fails this item, not the batch
         log.exception("saving item %s failed", item.id)

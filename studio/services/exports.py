@@ -21,7 +21,7 @@ from sqlmodel import col, select
 from pipelines.encoding import encode
 from pipelines.framing import frame
 from studio.core import Studio
-from studio.db.tables import Avatar, Generation, GenerationItem
+from studio.db.tables import Avatar, AvatarProject, Generation, GenerationItem
 from studio.db.types import utcnow
 from studio.enums import ItemStatus
 from studio.media import MediaStore, write_atomically
@@ -96,15 +96,31 @@ def render_export(image: Image.Image, keypoints_json: dict[str, Any] | None, for
     return frame(image, keypoints_json, get_format(format_key).size)
 
 
-def export_bytes(image: Image.Image, keypoints_json: dict[str, Any] | None, fmt: ExportFormat) -> bytes:
-    """The file of ``image`` exported in ``fmt``: framed, then encoded."""
-    return encode(frame(image, keypoints_json, fmt.size), fmt.image_format, dpi=fmt.dpi)
+def export_bytes(image: Image.Image, keypoints_json: dict[str, Any] | None, fmt: ExportFormat,
+                 parameters: str | None = None) -> bytes:
+    """The file of ``image`` exported in ``fmt``: framed, then encoded, carrying ``parameters``
+    or else those the saved original holds (its PNG ``parameters`` chunk: seed, prompt, preset)."""
+    return encode(frame(image, keypoints_json, fmt.size), fmt.image_format, dpi=fmt.dpi,
+                  parameters=parameters or image.info.get("parameters"))
+
+
+def download_name(studio: Studio, *, user_id: int, item_id: int, format_key: str) -> str:
+    """The name a downloaded image is saved under: project, pose, variation, seed and size,
+    e.g. ``spring-catalogue_arms-crossed_v2_seed81234_instagram_feed.jpg``."""
+    fmt = get_format(format_key)
+    with studio.db.session() as session:
+        item, generation = access.own_item(session, item_id, user_id=user_id)
+        avatar = session.get(Avatar, generation.avatar_id) if generation.avatar_id else None
+        project = session.get(AvatarProject, avatar.project_id) if avatar and avatar.project_id else None
+        parts = [_slug(project.name) if project else "", _slug(item.pose_name) or f"pose-{item.position + 1}",
+                 f"v{item.variation + 1}", f"seed{kept_seed(item)}", fmt.key]
+    return "_".join(p for p in parts if p) + fmt.suffix
 
 
 # files ---------------------------------------------------------------------------------
 
 def save_exports(media: MediaStore, *, user_id: int, image: Image.Image, keypoints_json: dict[str, Any] | None,
-                 format_keys: Iterable[str]) -> dict[str, str]:
+                 format_keys: Iterable[str], parameters: str | None = None) -> dict[str, str]:
     """Write ``image`` in every format; {format key: media path}. All keys are checked first,
     so a bad key writes nothing."""
     keys = check_formats(format_keys)
@@ -113,7 +129,7 @@ def save_exports(media: MediaStore, *, user_id: int, image: Image.Image, keypoin
         for key in keys:
             fmt = EXPORT_FORMATS[key]
             written[key] = _write(media, media.new_path(user_id, EXPORTS, fmt.suffix),
-                                  export_bytes(image, keypoints_json, fmt))
+                                  export_bytes(image, keypoints_json, fmt, parameters))
     except BaseException:
         media.delete(*written.values())
         raise
@@ -183,6 +199,13 @@ def generation_zip(studio: Studio, *, user_id: int, generation_id: int) -> Path:
     log.info("zipped generation %s for user %s: %d images x %d formats", generation.id, user_id,
              len(manifest["items"]), len(keys))
     return target
+
+
+def batch_zip_download(studio: Studio, *, user_id: int, generation_id: int) -> tuple[str, str]:
+    """(media path, file name) of the batch's ZIP, made now: what a "download all" button links to."""
+    archive = generation_zip(studio, user_id=user_id, generation_id=generation_id)
+    relative = archive.resolve().relative_to(Path(studio.settings.media_dir).resolve()).as_posix()
+    return relative, f"pose-studio-batch-{int(generation_id)}.zip"
 
 
 def _zip_item(archive: zipfile.ZipFile, media: MediaStore, item: GenerationItem, keys: list[str],

@@ -16,13 +16,14 @@ import gradio as gr
 from pipelines.params import MAX_VARIATIONS, GenerationParams
 from studio.core import Studio
 from studio.engine import readiness
-from studio.services import avatars, credits, generations, quality
+from studio.services import avatars, credits, exports, generations, quality
 from studio.services import poses as gallery
 from studio.services.exports import EXPORT_FORMATS
 from studio.services.fields import whole_number
 from studio.ui import form
-from studio.ui.common import (Page, Shared, Viewer, creator_errors, esc, export_format_choices, new_key,
-                              quality_badge, quality_lines, uploaded_file)
+from studio.ui.common import (Page, Shared, Viewer, creator_errors, download_link, esc, export_format_choices,
+                              new_key, quality_badge, quality_lines, uploaded_file)
+from studio.ui.safeguards import working
 
 POLL_SECONDS = 0.5
 MAX_WATCH_S = 3 * 3600  # past this a stream ends; the batch goes on and a reload follows it again
@@ -210,11 +211,13 @@ class BatchTab:
                 "formats": list(formats or [])}
 
     @creator_errors
-    def restore(self, kept, request: gr.Request):
+    def restore(self, kept, current, request: gr.Request):
         """The set-up a browser kept, checked as any client value is: poses this creator can see,
         a known preset, a count in range, known sizes; whatever does not pass is left as it is.
-        The avatar is checked when the tab lists the creator's avatars (refresh_choices)."""
-        if not isinstance(kept, dict):
+        The avatar is checked when the tab lists the creator's avatars (refresh_choices).
+        Only for a page that has no picks of its own yet (a reload): what the creator is doing now
+        wins over what the browser last wrote down."""
+        if not isinstance(kept, dict) or current:
             return gr.skip()
         user = self.page.user(request)
         poses = gallery.still_visible(self.studio.db, user_id=user.id, pose_ids=kept.get("poses"),
@@ -341,6 +344,15 @@ class BatchTab:
             yield update
 
     @creator_errors
+    def download_all(self, generation_id, request: gr.Request) -> str:
+        viewer = self.page.viewer(request)
+        if not generation_id:
+            raise gr.Error("Generate a batch first; its pictures can be downloaded when it ends.")
+        relative, name = exports.batch_zip_download(self.studio, user_id=viewer.user.id,
+                                                    generation_id=int(generation_id))
+        return download_link(viewer.media(relative, filename=name), name)
+
+    @creator_errors
     def cancel_batch(self, generation_id, request: gr.Request) -> str:
         user = self.page.user(request)
         if not generation_id:
@@ -429,8 +441,14 @@ def render(page: Page, shared: Shared) -> None:
                                        elem_id="batch-sort")
                     show = form.Dropdown(label="Show", choices=list(quality.RESULT_SHOWS), value="all",
                                        elem_id="batch-show")
+                # The tiles are thumbnails: Gradio's per-tile download would save the thumbnail, so
+                # downloads are the full pictures in every chosen size, as one ZIP.
                 results = gr.Gallery(label="Results", columns=4, height=480, elem_id="batch-results",
-                                     buttons=["download", "fullscreen"], interactive=False)
+                                     buttons=["fullscreen"], interactive=False)
+                with gr.Row():
+                    download_all = gr.Button("Download all (ZIP, full size, every chosen size)", size="sm",
+                                             elem_id="batch-download-all")
+                    download_out = gr.HTML(elem_id="batch-download")
 
     cost_inputs = [shared.selected_poses, variations, preset, background, steps, width, height]
     setup = [shared.selected_poses, avatar, preset, variations, formats]
@@ -438,7 +456,7 @@ def render(page: Page, shared: Shared) -> None:
     shared.on_load.append(lambda demo: demo.load(new_key, None, key, api_visibility="private"))
     # The set-up this browser kept is read when the tab opens (on page load the browser has not
     # handed it over yet), then the tab lists what the creator has.
-    tab.select(handlers.restore, kept, setup, api_visibility="private").then(
+    tab.select(handlers.restore, [kept, shared.selected_poses], setup, api_visibility="private").then(
         handlers.refresh_choices, [shared.selected_poses, avatar], [avatar, picked, hint],
         api_visibility="private").then(**estimate)
     gr.on([tab.select, preset.change], handlers.preset_status, preset, [preset, preset_needs], api_visibility="private")
@@ -463,6 +481,9 @@ def render(page: Page, shared: Shared) -> None:
     avatar.change(handlers.avatar_checks_note, avatar, checks_note, api_visibility="private")
     # The face pass follows the preset (on where its full-body faces come out small); the creator may override.
     preset.change(handlers.face_pass_default, preset, face_pass, api_visibility="private")
+    start, done = working(download_all, "Download all (ZIP, full size, every chosen size)", "Packing the ZIP…")
+    download_all.click(**start).then(handlers.download_all, generation_id, download_out,
+                                     api_visibility="private").then(**done)
     cancel.click(handlers.cancel_batch, generation_id, cancel_note, api_visibility="private").then(
         page.header, None, shared.user_box, api_visibility="private")
     shared.on_load.append(lambda demo: demo.load(handlers.resume_batch, None, [progress, results, generation_id],

@@ -221,6 +221,14 @@ def data_url(picture: Image.Image, *, max_side: int) -> str:
     return "data:image/webp;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
+def download_link(link: str | None, name: str) -> str:
+    """A download link in the page: the file comes from the owner-only media route."""
+    if not link:
+        raise gr.Error("That file is gone; make the download again.")
+    return (f"<div class='studio-download'><a href='{esc(link)}' download='{esc(name)}'>"
+            f"⬇ Download {esc(name)}</a></div>")
+
+
 def esc(value: Any) -> str:
     return html.escape(str(value))
 

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from pathlib import Path
 
 import gradio as gr
 
 from studio.services import exports, generations, quality, stats
 from studio.ui import form
-from studio.ui.common import (Page, Shared, Viewer, creator_errors, esc, export_format_choices, quality_badge,
-                              quality_lines)
+from studio.ui.common import (Page, Shared, Viewer, creator_errors, download_link, esc, export_format_choices,
+                              quality_badge, quality_lines)
 from studio.ui.safeguards import armed_for, confirmed
 
 # "Preset" is the quality preset the batch ran at (tiny, standard, pro); the likeness and pose
@@ -38,15 +37,6 @@ def caption(item) -> str:
 
 
 RERUN = "Re-run with the same seed"
-
-
-@creator_errors
-def download_link(link: str | None, name: str) -> str:
-    """A download link in the page: the file comes from the owner-only media route."""
-    if not link:
-        raise gr.Error("That file is gone; make the download again.")
-    return (f"<div class='studio-download'><a href='{esc(link)}' download='{esc(name)}'>"
-            f"⬇ Download {esc(name)}</a></div>")
 
 
 class HistoryTab:
@@ -90,9 +80,6 @@ class HistoryTab:
             return [], []
         return self._items(self.page.viewer(request), int(generation_id), sort, show)
 
-    def _media_relative(self, path) -> str:
-        return Path(path).resolve().relative_to(self.studio.settings.media_dir.resolve()).as_posix()
-
     @creator_errors
     def show(self, request: gr.Request):
         user = self.page.user(request)
@@ -128,9 +115,9 @@ class HistoryTab:
         viewer = self.page.viewer(request)
         if not generation_id:
             raise gr.Error("Open a batch first (click it in the table).")
-        archive = exports.generation_zip(self.studio, user_id=viewer.user.id, generation_id=int(generation_id))
-        name = f"pose-studio-batch-{int(generation_id)}.zip"
-        return download_link(viewer.media(self._media_relative(archive), filename=name), name)
+        relative, name = exports.batch_zip_download(self.studio, user_id=viewer.user.id,
+                                                    generation_id=int(generation_id))
+        return download_link(viewer.media(relative, filename=name), name)
 
     @creator_errors
     def download_item(self, item_id, format_key: str, request: gr.Request):
@@ -139,7 +126,7 @@ class HistoryTab:
             raise gr.Error("Click an image first.")
         relative = exports.reexport_item(self.studio, user_id=viewer.user.id, item_id=int(item_id),
                                          format_key=format_key)
-        name = f"pose-studio-image-{int(item_id)}-{format_key}{Path(relative).suffix}"
+        name = exports.download_name(self.studio, user_id=viewer.user.id, item_id=int(item_id), format_key=format_key)
         return download_link(viewer.media(relative, filename=name), name)
 
     @creator_errors
@@ -197,7 +184,7 @@ def render(page: Page, shared: Shared) -> None:
         with gr.Row():
             zip_button = gr.Button("Download ZIP of the batch", elem_id="history-zip")
             fmt = form.Dropdown(label="Size", choices=export_format_choices(), value="original", scale=2)
-            one_button = gr.Button("Download this image")
+            one_button = gr.Button("Download this image", elem_id="history-download-one")
             favourite = gr.Button("★ Favourite")
             rerun = gr.Button(RERUN, elem_id="history-rerun")
             delete = gr.Button("Delete batch", variant="stop", elem_id="history-delete")

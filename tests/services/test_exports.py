@@ -269,3 +269,34 @@ def test_deleting_a_batch_deletes_its_zip_and_every_file(finished_batch):
     assert archive.is_file() and any(p.is_file() for p in user_folder.rglob("*.png"))
     generations.delete_generation(studio, user_id=ana, generation_id=generation_id)
     assert [p for p in user_folder.rglob("*") if p.is_file()] == []
+
+
+def test_every_download_carries_the_pictures_parameters_and_is_named_after_it(finished_batch):
+    """The seed must not be lost on the way out: the History "Original" (PNG) keeps the
+    ``parameters`` chunk, a JPEG export carries it as its EXIF description, and the file is
+    named after the project, pose, variation, seed and size."""
+    from pipelines.encoding import EXIF_IMAGE_DESCRIPTION, EXIF_SOFTWARE
+    from pipelines.generation import png_info
+
+    studio, ana, _, item_ids = finished_batch
+    media = MediaStore(studio.settings.media_dir)
+    with studio.db.session() as s:
+        item = s.get(GenerationItem, item_ids[0])
+        made = {"seed": item.seed, "prompt": "a woman in a red coat", "preset": "tiny"}
+        marked_picture(STANDING, (64, 96)).save(media.absolute(item.image_path), pnginfo=png_info(made))
+
+    original = Image.open(media.absolute(exports.reexport_item(studio, user_id=ana, item_id=item_ids[0],
+                                                               format_key="original")))
+    assert json.loads(original.info["parameters"]) == made and original.info["Software"] == "Pose Studio"
+    feed = Image.open(media.absolute(exports.reexport_item(studio, user_id=ana, item_id=item_ids[0],
+                                                           format_key="instagram_feed")))
+    assert feed.format == "JPEG" and json.loads(feed.getexif()[EXIF_IMAGE_DESCRIPTION]) == made
+    assert feed.getexif()[EXIF_SOFTWARE] == "Pose Studio"
+
+    assert exports.download_name(studio, user_id=ana, item_id=item_ids[0], format_key="instagram_feed") == \
+        "p_power-stance_v1_seed7_instagram_feed.jpg"
+    assert exports.download_name(studio, user_id=ana, item_id=item_ids[1], format_key="original") == \
+        "p_power-stance_v2_seed8_original.png"
+    ben = users.get_or_create(studio.db, name="ben").id
+    with pytest.raises(NotFound):
+        exports.download_name(studio, user_id=ben, item_id=item_ids[0], format_key="original")

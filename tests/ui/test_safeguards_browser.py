@@ -3,8 +3,13 @@ fields are named in refusals; deletes ask twice; an avatar from words draws only
 
 from __future__ import annotations
 
+import io
 import logging
+import re
+import zipfile
 from pathlib import Path
+
+from PIL import Image
 
 from sqlmodel import select
 
@@ -87,6 +92,16 @@ def test_a_refused_action_keeps_the_page_and_every_tab_stays_usable(page, tmp_pa
         wait_for(lambda: progress_state(page)[0] in FINISHED, timeout=180, what="the batch to finish")
         assert badges(page) == 0
 
+        # Download all: one ZIP of the full pictures in every chosen size.
+        page.locator("#batch-download-all").click()
+        link = page.locator("#batch-download a")
+        wait_for(lambda: link.count() == 1, what="the ZIP link")
+        assert link.get_attribute("download").endswith(".zip")
+        archive = zipfile.ZipFile(io.BytesIO(page.request.get(link.get_attribute("href")).body()))
+        originals = [n for n in archive.namelist() if n.startswith("original/")]
+        assert len(originals) == 2 and any(n.startswith("instagram_feed/") for n in archive.namelist())
+        assert "parameters" in Image.open(io.BytesIO(archive.read(originals[0]))).info  # the seed travels
+
         # Deleting the batch asks first; the second press deletes it.
         open_tab(page, "History")
         cell = page.locator("#history-table").get_by_text("completed", exact=True).filter(visible=True).first
@@ -97,6 +112,11 @@ def test_a_refused_action_keeps_the_page_and_every_tab_stays_usable(page, tmp_pa
         page.locator("#history-results .thumbnail-item").first.click()
         wait_for(lambda: "Re-run with the same seed · 15 credits" in page.locator("#history-rerun").inner_text(),
                  what="the re-run's price on its button")
+        # One image's download is named after the project, pose, variation and seed.
+        page.locator("#history-download-one").click()
+        one = page.locator("#history-download a")
+        wait_for(lambda: one.count() == 1, what="the image's link")
+        assert re.fullmatch(r"spring-catalogue_[a-z0-9-]+_v1_seed\d+_original\.png", one.get_attribute("download"))
         # The header shows the balance after the charge (read again when the batch ended).
         from studio.services import credits, users
 
