@@ -16,12 +16,12 @@ import gradio as gr
 from pipelines.params import MAX_VARIATIONS, GenerationParams
 from studio.core import Studio
 from studio.engine import readiness
-from studio.services import avatars, credits, exports, generations, quality
+from studio.services import avatars, credits, generations, quality
 from studio.services import poses as gallery
 from studio.services.exports import EXPORT_FORMATS
 from studio.services.fields import whole_number
 from studio.ui import form
-from studio.ui.common import (Page, Shared, Viewer, creator_errors, download_link, esc, export_format_choices,
+from studio.ui.common import (Page, Shared, Viewer, batch_zip_link, creator_errors, esc, export_format_choices,
                               new_key, quality_badge, quality_lines, uploaded_file)
 from studio.ui.safeguards import working
 
@@ -348,9 +348,7 @@ class BatchTab:
         viewer = self.page.viewer(request)
         if not generation_id:
             raise gr.Error("Generate a batch first; its pictures can be downloaded when it ends.")
-        relative, name = exports.batch_zip_download(self.studio, user_id=viewer.user.id,
-                                                    generation_id=int(generation_id))
-        return download_link(viewer.media(relative, filename=name), name)
+        return batch_zip_link(self.studio, viewer, int(generation_id))
 
     @creator_errors
     def cancel_batch(self, generation_id, request: gr.Request) -> str:

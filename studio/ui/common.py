@@ -229,6 +229,14 @@ def download_link(link: str | None, name: str) -> str:
             f"⬇ Download {esc(name)}</a></div>")
 
 
+def batch_zip_link(studio: Studio, viewer: "Viewer", generation_id: int) -> str:
+    """A download link to the batch's ZIP, made now (Batch tab's Download all, History's ZIP)."""
+    from studio.services.exports import batch_zip_download
+
+    relative, name = batch_zip_download(studio, user_id=viewer.user.id, generation_id=int(generation_id))
+    return download_link(viewer.media(relative, filename=name), name)
+
+
 def esc(value: Any) -> str:
     return html.escape(str(value))
 

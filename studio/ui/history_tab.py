@@ -8,8 +8,8 @@ import gradio as gr
 
 from studio.services import exports, generations, quality, stats
 from studio.ui import form
-from studio.ui.common import (Page, Shared, Viewer, creator_errors, download_link, esc, export_format_choices,
-                              quality_badge, quality_lines)
+from studio.ui.common import (Page, Shared, Viewer, batch_zip_link, creator_errors, download_link, esc,
+                              export_format_choices, quality_badge, quality_lines)
 from studio.ui.safeguards import armed_for, confirmed
 
 # "Preset" is the quality preset the batch ran at (tiny, standard, pro); the likeness and pose
@@ -115,9 +115,7 @@ class HistoryTab:
         viewer = self.page.viewer(request)
         if not generation_id:
             raise gr.Error("Open a batch first (click it in the table).")
-        relative, name = exports.batch_zip_download(self.studio, user_id=viewer.user.id,
-                                                    generation_id=int(generation_id))
-        return download_link(viewer.media(relative, filename=name), name)
+        return batch_zip_link(self.studio, viewer, int(generation_id))
 
     @creator_errors
     def download_item(self, item_id, format_key: str, request: gr.Request):
