@@ -10,7 +10,7 @@ from studio.services import avatars, credits, likeness, projects
 from studio.services.errors import InvalidInput
 from studio.services.quality import percent
 from studio.ui import form
-from studio.ui.common import Page, Shared, Viewer, creator_errors, esc, new_key, photo_preview, uploaded_file
+from studio.ui.common import Page, Shared, Viewer, creator_errors, esc, new_key, photo_preview, uploaded_file, tiles
 from studio.ui.safeguards import armed_for, confirmed, working
 
 # What the creator may pick for each visual attribute the studio keeps (avatars.ATTRIBUTE_FIELDS);
@@ -320,7 +320,7 @@ def render(page: Page, shared: Shared) -> None:
                                   elem_id="avatar-new-project")
             create = gr.Button("Create project", scale=1, elem_id="avatar-create-project")
             remove = gr.Button("Delete project", variant="stop", size="sm", scale=1, elem_id="avatar-delete-project")
-        gallery = gr.Gallery(label="Avatars in this project", columns=6, height=220, allow_preview=False,
+        gallery = gr.Gallery(label="Avatars in this project", **tiles(6), height=220, allow_preview=False,
                              elem_id="avatar-gallery", interactive=False)
         avatar_ids = gr.State([])  # the ids of the gallery's cards, index for index
         delete_armed = gr.State(None)  # what a first press of a delete button asked to delete
@@ -385,7 +385,7 @@ def render(page: Page, shared: Shared) -> None:
                 prompt = gr.Textbox(label="Prompt (edit freely)", lines=2, elem_id="avatar-words-prompt")
                 negative = gr.Textbox(label="Negative prompt", lines=1)
                 preview = gr.Button(handlers.priced("Preview 4 candidates", WORDS), variant="primary")
-                cand_gallery = gr.Gallery(label="Candidates: click the one you like", columns=4, height=260,
+                cand_gallery = gr.Gallery(label="Candidates: click the one you like", **tiles(4), height=260,
                                           allow_preview=False, interactive=False)
                 with gr.Row():
                     words_name = gr.Textbox(label="Avatar name", placeholder="defaults to the persona's name")

@@ -21,7 +21,7 @@ from studio.services import poses as gallery
 from studio.services.exports import EXPORT_FORMATS
 from studio.services.fields import whole_number
 from studio.ui import form
-from studio.ui.common import (Page, Shared, Viewer, batch_zip_link, creator_errors, esc, export_format_choices,
+from studio.ui.common import (tiles, Page, Shared, Viewer, batch_zip_link, creator_errors, esc, export_format_choices,
                               new_key, quality_badge, quality_lines, uploaded_file)
 from studio.ui.safeguards import working
 
@@ -374,7 +374,7 @@ def render(page: Page, shared: Shared) -> None:
         with gr.Row():
             with gr.Column(scale=2):
                 avatar = form.Dropdown(label="Avatar", choices=[], allow_custom_value=True, elem_id="batch-avatar")
-                picked = gr.Gallery(label="Picked poses", columns=6, height=180, allow_preview=False,
+                picked = gr.Gallery(label="Picked poses", **tiles(6), height=180, allow_preview=False,
                                     elem_id="batch-poses", interactive=False)
                 with gr.Row():
                     variations = form.Slider(1, MAX_VARIATIONS, value=1, step=1, label="Variations per pose")
@@ -441,7 +441,7 @@ def render(page: Page, shared: Shared) -> None:
                                        elem_id="batch-show")
                 # The tiles are thumbnails: Gradio's per-tile download would save the thumbnail, so
                 # downloads are the full pictures in every chosen size, as one ZIP.
-                results = gr.Gallery(label="Results", columns=4, height=480, elem_id="batch-results",
+                results = gr.Gallery(label="Results", **tiles(4), height=480, elem_id="batch-results",
                                      buttons=["fullscreen"], interactive=False)
                 with gr.Row():
                     download_all = gr.Button("Download all (ZIP, full size, every chosen size)", size="sm",

@@ -237,6 +237,18 @@ def batch_zip_link(studio: Studio, viewer: "Viewer", generation_id: int) -> str:
     return download_link(viewer.media(relative, filename=name), name)
 
 
+# Gallery widths in columns that the page's CSS keeps (layout.CSS has a rule for each).
+TILE_COLUMNS = range(1, 9)
+
+
+def tiles(columns: int) -> dict[str, Any]:
+    """A gr.Gallery's ``columns``, kept when it holds fewer pictures: Gradio 6 sets the grid to
+    min(columns, pictures), so one avatar (or one pose) filled the whole row as a huge crop."""
+    if columns not in TILE_COLUMNS:
+        raise ValueError(f"a gallery takes {TILE_COLUMNS.start} to {TILE_COLUMNS.stop - 1} columns, not {columns}")
+    return {"columns": columns, "elem_classes": [f"studio-tiles-{columns}"]}
+
+
 def esc(value: Any) -> str:
     return html.escape(str(value))
 

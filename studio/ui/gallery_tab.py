@@ -14,7 +14,7 @@ from studio.services import my_poses, pose_import, pose_requests
 from studio.services import poses as gallery
 from studio.services.pose_from_photo import PhotoPose, pose_from_photo
 from studio.ui import form
-from studio.ui.common import Page, Shared, Viewer, creator_errors, data_url, esc, uploaded_file
+from studio.ui.common import Page, Shared, Viewer, creator_errors, data_url, esc, uploaded_file, tiles
 from studio.ui.latest import LatestOnly
 from studio.ui.pose_editor import PoseEditor, pose_json
 from studio.ui.safeguards import armed_for, confirmed, working
@@ -322,7 +322,7 @@ def render(page: Page, shared: Shared) -> None:
                                         scale=4, elem_id="gallery-search")
                     sort = gr.Radio(label="Sort", choices=SORTS, value=DEFAULT_SORT, scale=2)
                 selection = gr.Markdown(_selection_text([]), elem_id="gallery-selection")
-                grid = gr.Gallery(label="Poses: click to pick", columns=6, height=620, allow_preview=False,
+                grid = gr.Gallery(label="Poses: click to pick", **tiles(6), height=620, allow_preview=False,
                                   object_fit="contain", elem_id="gallery-grid", buttons=[], interactive=False)
                 with gr.Row():
                     prev_page = gr.Button("← Previous", size="sm", elem_id="gallery-prev")

@@ -8,7 +8,7 @@ import gradio as gr
 
 from studio.services import exports, generations, quality, stats
 from studio.ui import form
-from studio.ui.common import (Page, Shared, Viewer, batch_zip_link, creator_errors, download_link, esc,
+from studio.ui.common import (tiles, Page, Shared, Viewer, batch_zip_link, creator_errors, download_link, esc,
                               export_format_choices, quality_badge, quality_lines)
 from studio.ui.safeguards import armed_for, confirmed
 
@@ -173,7 +173,7 @@ def render(page: Page, shared: Shared) -> None:
         item_id = gr.State(None)
         delete_armed = gr.State(None)  # the batch a first press of Delete batch asked to delete
         title = gr.Markdown(elem_id="history-title")
-        results = gr.Gallery(label="Images: click one to download it in any size", columns=5, height=420,
+        results = gr.Gallery(label="Images: click one to download it in any size", **tiles(5), height=420,
                              allow_preview=False, elem_id="history-results", interactive=False)
         with gr.Row():
             sort = form.Dropdown(label="Sort images", choices=list(quality.RESULT_SORTS), value="made",

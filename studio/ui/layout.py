@@ -9,7 +9,7 @@ import gradio as gr
 from studio.core import Studio
 from studio.services import health
 from studio.ui import api, tabs
-from studio.ui.common import BALANCE_REFRESH_S, Page, Shared
+from studio.ui.common import BALANCE_REFRESH_S, TILE_COLUMNS, Page, Shared
 from studio.ui.identity import oauth_enabled
 from studio.ui.safeguards import quiet_refusals
 from studio.web.links import MediaLinks
@@ -32,7 +32,7 @@ CSS = """
 .gradio-container .grid-wrap .caption-label {white-space:normal;max-width:calc(100% - 8px);left:4px;
   right:4px;line-height:1.25}
 @media (max-width: 640px) {.studio-title {font-size:1.2rem}}
-"""
+""" + "".join(f".studio-tiles-{n} .grid-container {{--grid-cols: {n} !important}}\n" for n in TILE_COLUMNS)
 
 
 def theme() -> gr.themes.Base:

@@ -141,6 +141,11 @@ def test_deleting_an_avatar_or_a_project_asks_first(page, tmp_path):
         from tests.ui.test_studio_browser import make_avatar
 
         make_avatar(page, url, tmp_path)
+        # One avatar is one tile of six, not a crop across the whole row (Gradio shrank the grid to
+        # one column for one picture).
+        tile = page.locator("#avatar-gallery .thumbnail-item").first.bounding_box()
+        row = page.locator("#avatar-gallery").bounding_box()
+        assert tile["width"] < row["width"] / 4
         page.locator("#avatar-gallery .thumbnail-item").first.click()
         page.locator("#avatar-delete").click()
         wait_for(lambda: "again to delete “Amira”" in page.locator("#avatar-status").inner_text(), what="the question")
