@@ -158,21 +158,21 @@ def _full_size_engine(preset, options):
     """The preset's architecture at full size with random weights (no download)."""
     import torch
 
-    from pipelines.loading import finish_engine, make_scheduler, resolve_device
+    from pipelines.loading import compute_path, finish_engine, make_scheduler
     from pipelines.presets import pipeline_classes
     from pipelines.tiny import full_size_components
 
-    device, dtype_name = resolve_device(options)
+    path = compute_path(options)
     parts = full_size_components(preset.family)
     ip_state = parts.pop("ip_adapter")
     pipe_cls = pipeline_classes(preset.family)[0]
     extra = {"safety_checker": None, "feature_extractor": None, "requires_safety_checker": False} \
         if preset.family == "sd15" else {"feature_extractor": None}
     pipe = pipe_cls(**parts, **extra)
-    pipe.to(dtype=getattr(torch, dtype_name))
+    pipe.to(dtype=getattr(torch, path.dtype))
     pipe.load_ip_adapter(ip_state, subfolder="", weight_name="random")
     pipe.scheduler = make_scheduler(preset.scheduler, pipe.scheduler.config)
-    return finish_engine(pipe, preset, options, device, dtype_name)
+    return finish_engine(pipe, preset, options, path)
 
 
 if __name__ == "__main__":

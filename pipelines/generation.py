@@ -15,12 +15,16 @@ with the same per-image generators. Progress counts the steps of both stages as 
 cancel works in either.
 
 Every call into the shared pipeline (which carries per-call state: the IP-Adapter scale, the
-scheduler's timesteps, ``_interrupt``) holds the engine's lock, so threads never interleave.
+scheduler's timesteps, ``_interrupt``) runs on the process's one torch thread
+(``pipelines.torch_thread``), so calls never interleave and torch keeps one CPU thread team.
+The avatar's identity (the IP-Adapter's image embedding of the face crop) is computed once per
+face and guidance mode and reused by every chunk, re-roll and face pass of that avatar.
 torch is imported lazily: the dataclasses here are cheap to import.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import threading
@@ -31,13 +35,19 @@ from typing import Any, Callable, Iterator, Sequence
 from PIL import Image
 from PIL.PngImagePlugin import PngInfo
 
+from .compute import ComputePath
 from .face import face_crop
 from .keypoints import Keypoints, PoseError
 from .params import GenerationParams
 from .presets import Preset, pipeline_classes
 from .skeleton import render_pose
+from .torch_thread import on_torch_thread
 
 logger = logging.getLogger(__name__)
+
+# Identity embeddings kept per engine: a few avatars' worth (a batch uses one; the web process
+# may draw for several creators in turn).
+IDENTITIES_KEPT = 8
 
 SCENE_NEGATIVE = "people, person, human, figure, text, watermark, lowres, blurry"
 
@@ -124,15 +134,30 @@ class _Call:
 class PoseEngine:
     """A loaded preset: the pose pipeline plus a text-to-image view sharing its components."""
 
-    def __init__(self, pipe: Any, preset: Preset, *, device: str, dtype: str, refiner: Any = None):
+    def __init__(self, pipe: Any, preset: Preset, *, compute: ComputePath, refiner: Any = None):
         self.pipe = pipe
         self.refiner = refiner  # SDXL img2img pipeline sharing pipe's text_encoder_2 and VAE, or None
         self.preset = preset
-        self.device = device
-        self.dtype = dtype
-        self._lock = threading.RLock()
+        self.compute = compute
+        self._lock = threading.Lock()  # the lazy pipeline views and the identity cache
         self._text2img = None
         self._img2img = None
+        self._identities: dict[tuple[str, bool], list] = {}
+
+    @property
+    def device(self) -> str:
+        return self.compute.device
+
+    @property
+    def dtype(self) -> str:
+        return self.compute.dtype
+
+    def _torch_dtype(self):
+        """The engine's number type as torch names it: from_pipe casts the shared components to
+        the dtype it is given, float32 when none is (which would undo a 16-bit engine)."""
+        import torch
+
+        return getattr(torch, self.dtype)
 
     # pose images -------------------------------------------------------------------------
 
@@ -149,7 +174,7 @@ class PoseEngine:
         call = _Call(params, face, on_progress, should_cancel, chunks=0, metadata={
             "preset": self.preset.key, "models": self.preset.model_ids, "scheduler": self.preset.scheduler,
             "params": params.to_json(), "face_found": box is not None, "device": self.device,
-            "dtype": self.dtype,
+            "dtype": self.dtype, "compute": self.compute.label,
         })
         run = PoseRun(iter(()))
         run._results = self._run(run, list(items), batch_size, call)
@@ -223,7 +248,8 @@ class PoseEngine:
             return callback
 
         prompts = dict(prompt=[p.prompt] * len(chunk), negative_prompt=[p.negative_prompt] * len(chunk))
-        with self._lock:
+
+        def draw():
             base_steps, refiner_steps = self.stage_steps(p.steps)
             total = base_steps + refiner_steps
             # A schedule too short to give both stages a step runs the base alone.
@@ -231,21 +257,22 @@ class PoseEngine:
             self.pipe.set_ip_adapter_scale(p.identity_strength)
             stage_two = {} if split is None else {"denoising_end": split, "output_type": "latent"}
             output = self.pipe(
-                **prompts, image=controls, ip_adapter_image=call.face, num_inference_steps=p.steps,
-                guidance_scale=p.guidance, controlnet_conditioning_scale=p.pose_strength,
-                width=p.width, height=p.height, generator=generators,
-                callback_on_step_end=on_step_end("base", 0, total), **stage_two,
+                **prompts, image=controls, ip_adapter_image_embeds=self.identity(self.pipe, call.face, p.guidance),
+                num_inference_steps=p.steps, guidance_scale=p.guidance,
+                controlnet_conditioning_scale=p.pose_strength, width=p.width, height=p.height,
+                generator=generators, callback_on_step_end=on_step_end("base", 0, total), **stage_two,
             )
-            if interrupted:
-                raise _Interrupted
-            if split is not None:
-                # The refiner has no IP-Adapter or ControlNet: pose and identity are set by the time
-                # it starts; it sharpens detail on the last, low-noise part of the schedule.
-                output = self.refiner(
-                    **prompts, image=output.images, num_inference_steps=p.steps, denoising_start=split,
-                    guidance_scale=p.guidance, generator=generators,
-                    callback_on_step_end=on_step_end("refiner", base_steps, total),
-                )
+            if interrupted or split is None:
+                return output
+            # The refiner has no IP-Adapter or ControlNet: pose and identity are set by the time
+            # it starts; it sharpens detail on the last, low-noise part of the schedule.
+            return self.refiner(
+                **prompts, image=output.images, num_inference_steps=p.steps, denoising_start=split,
+                guidance_scale=p.guidance, generator=generators,
+                callback_on_step_end=on_step_end("refiner", base_steps, total),
+            )
+
+        output = on_torch_thread(draw)
         if interrupted:
             raise _Interrupted
         return list(output.images)
@@ -271,6 +298,27 @@ class PoseEngine:
             return steps, 0  # a schedule too short to split: the base (pose, identity) runs alone
         return base_n, refine_n
 
+    def identity(self, pipe: Any, face: Image.Image, guidance: float) -> list:
+        """The IP-Adapter's embedding of ``face`` as ``pipe`` takes it (``ip_adapter_image_embeds``),
+        computed once per face and guidance mode: with classifier-free guidance it carries the
+        unconditional half too. Runs on the torch thread (the caller's, or submitted there)."""
+        import torch
+
+        cfg = guidance > 1 and pipe.unet.config.time_cond_proj_dim is None  # as the pipelines decide
+        key = (hashlib.blake2b(face.tobytes(), digest_size=16).hexdigest() + face.mode + str(face.size), cfg)
+        with self._lock:
+            embeds = self._identities.get(key)
+        if embeds is None:
+            def encode():
+                with torch.no_grad():
+                    return pipe.prepare_ip_adapter_image_embeds(face, None, pipe._execution_device, 1, cfg)
+            embeds = on_torch_thread(encode)
+            with self._lock:
+                while len(self._identities) >= IDENTITIES_KEPT:
+                    self._identities.pop(next(iter(self._identities)))
+                self._identities[key] = embeds
+        return embeds
+
     def _result(self, item: PoseItem, image, error, call: _Call, seconds: float) -> PoseResult:
         metadata = {**call.metadata, "pose": item.key, "seed": item.seed}
         return PoseResult(item.key, item.seed, image, error, metadata, seconds)
@@ -284,7 +332,7 @@ class PoseEngine:
             with self._lock:
                 if self._text2img is None:
                     text_cls = pipeline_classes(self.preset.family)[1]
-                    self._text2img = text_cls.from_pipe(self.pipe)
+                    self._text2img = text_cls.from_pipe(self.pipe, dtype=self._torch_dtype())
                     self._text2img.set_progress_bar_config(disable=True)
         return self._text2img
 
@@ -300,15 +348,17 @@ class PoseEngine:
         pipe = self.text2img
         # The UNet carries the IP-Adapter's layers: they need an image, which scale 0 silences.
         neutral = Image.new("RGB", (224, 224), (127, 127, 127))
-        with self._lock:
+
+        def draw():
             pipe.set_ip_adapter_scale(0.0)
-            output = pipe(
+            return pipe(
                 prompt=[params.prompt] * len(seeds), negative_prompt=[params.negative_prompt] * len(seeds),
-                ip_adapter_image=neutral, num_inference_steps=params.steps, guidance_scale=params.guidance,
+                ip_adapter_image_embeds=self.identity(pipe, neutral, params.guidance),
+                num_inference_steps=params.steps, guidance_scale=params.guidance,
                 width=params.width, height=params.height,
                 generator=[torch.Generator("cpu").manual_seed(s) for s in seeds],
             )
-        return list(output.images)
+        return list(on_torch_thread(draw).images)
 
     @property
     def img2img(self):
@@ -318,7 +368,7 @@ class PoseEngine:
             with self._lock:
                 if self._img2img is None:
                     img_cls = pipeline_classes(self.preset.family)[2]
-                    self._img2img = img_cls.from_pipe(self.pipe)
+                    self._img2img = img_cls.from_pipe(self.pipe, dtype=self._torch_dtype())
                     self._img2img.set_progress_bar_config(disable=True)
         return self._img2img
 
@@ -344,12 +394,14 @@ class PoseEngine:
         # low strength would run none, so the schedule is lengthened until at least two run.
         steps = max(params.steps, math.ceil(2 / strength))
         pipe = self.img2img
-        with self._lock:
+
+        def draw():
             pipe.set_ip_adapter_scale(params.identity_strength)
-            output = pipe(prompt=params.prompt, negative_prompt=params.negative_prompt, image=image.convert("RGB"),
-                          ip_adapter_image=face, strength=strength, num_inference_steps=steps,
-                          guidance_scale=params.guidance, generator=torch.Generator("cpu").manual_seed(seed))
-        return output.images[0]
+            return pipe(prompt=params.prompt, negative_prompt=params.negative_prompt, image=image.convert("RGB"),
+                        ip_adapter_image_embeds=self.identity(pipe, face, params.guidance), strength=strength,
+                        num_inference_steps=steps, guidance_scale=params.guidance,
+                        generator=torch.Generator("cpu").manual_seed(seed))
+        return on_torch_thread(draw).images[0]
 
     def generate_scene(self, prompt: str, seed: int, width: int, height: int) -> Image.Image:
         """A background picture with no people in it."""

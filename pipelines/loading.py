@@ -18,7 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
+from .compute import ComputePath, choose
 from .presets import Preset, get_preset, pipeline_classes
+from .torch_thread import on_torch_thread, use_threads
 
 if TYPE_CHECKING:
     from .generation import PoseEngine
@@ -36,7 +38,8 @@ class ModelUnavailableError(RuntimeError):
 class EngineOptions:
     models_dir: Path
     device: str | None = None  # None: cuda > mps > cpu
-    dtype: str | None = None  # None: float16 on cuda/mps, float32 on cpu
+    dtype: str | None = None  # None: float16 on cuda/mps; on a CPU bfloat16 where it has bf16 instructions
+    threads: int | None = None  # torch CPU threads; None: the cores this process may use
     cpu_offload: bool = False
     vae_slicing: bool = False
     vae_tiling: bool = False
@@ -61,40 +64,43 @@ def get_engine(preset_key: str, options: EngineOptions) -> "PoseEngine":
         engine = _engines.get(key)
         if engine is None:
             started = time.perf_counter()
-            engine = load_engine(preset, options)
+            engine = on_torch_thread(load_engine, preset, options)
             _engines[key] = engine
-            logger.info("loaded preset %s on %s in %.1f s", preset.key, engine.device, time.perf_counter() - started)
+            logger.info("loaded preset %s (%s) in %.1f s", preset.key, engine.compute.label, time.perf_counter() - started)
     return engine
+
+
+def loaded_engine(preset_key: str, options: EngineOptions) -> "PoseEngine | None":
+    """The engine ``get_engine`` would return, if it is loaded already; never loads."""
+    return _engines.get((preset_key, options))
 
 
 def loaded_presets() -> list[str]:
     return sorted({preset_key for preset_key, _ in _engines})
 
 
-def resolve_device(options: EngineOptions) -> tuple[str, str]:
-    """(device, dtype name): the options' choice, or cuda (fp16) > mps (fp16) > cpu (fp32)."""
-    import torch
+def compute_path(options: EngineOptions) -> ComputePath:
+    """Where and how the options' models run (pipelines.compute chooses what is not set)."""
+    path = choose(options.device, options.dtype)
+    if options.threads and path.threads:
+        from dataclasses import replace
 
-    device = options.device
-    if device is None:
-        if torch.cuda.is_available():
-            device = "cuda"
-        elif getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
-            device = "mps"
-        else:
-            device = "cpu"
-    dtype = options.dtype or ("float32" if device == "cpu" else "float16")
-    if dtype not in ("float32", "float16", "bfloat16"):
-        raise ValueError(f"dtype {dtype!r} is not supported; use float32, float16 or bfloat16")
-    return device, dtype
+        path = replace(path, threads=options.threads)
+    return path
 
 
 def load_engine(preset: Preset, options: EngineOptions) -> "PoseEngine":
     """Load ``preset`` now, uncached (``get_engine`` is the cached way)."""
+    return on_torch_thread(_load, preset, options)
+
+
+def _load(preset: Preset, options: EngineOptions) -> "PoseEngine":
     import torch
     from diffusers import AutoencoderKL, ControlNetModel
 
-    device, dtype_name = resolve_device(options)
+    path = compute_path(options)
+    use_threads(path.threads)
+    dtype_name = path.dtype
     dtype = getattr(torch, dtype_name)
     offline = options.offline or os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes")
     if preset.local and preset.base_model.startswith("tiny/"):
@@ -132,7 +138,7 @@ def load_engine(preset: Preset, options: EngineOptions) -> "PoseEngine":
         refiner = fetch(preset.refiner, "refiner", lambda: load_refiner(
             pipe, where(preset.refiner), preset.variant("refiner", dtype_name), common))
         refiner.scheduler = make_scheduler(preset.scheduler, refiner.scheduler.config)
-    return finish_engine(pipe, preset, options, device, dtype_name, refiner=refiner)
+    return finish_engine(pipe, preset, options, path, refiner=refiner)
 
 
 def load_refiner(base, where: str, variant: str | None, common: dict[str, Any]):
@@ -147,12 +153,23 @@ def load_refiner(base, where: str, variant: str | None, common: dict[str, Any]):
         text_encoder=None, tokenizer=None, variant=variant, **common)
 
 
-def finish_engine(pipe, preset: Preset, options: EngineOptions, device: str, dtype_name: str,
+def finish_engine(pipe, preset: Preset, options: EngineOptions, path: ComputePath,
                   refiner=None) -> "PoseEngine":
-    """Move ``pipe`` (and the refiner) to the device, apply the memory options, wrap them in an engine."""
+    """Move ``pipe`` (and the refiner) to the device, apply the memory options and layout, wrap
+    them in an engine."""
     from .generation import PoseEngine
 
+    device = path.device
     stages = [pipe] if refiner is None else [pipe, refiner]
+    if path.channels_last:
+        import torch
+
+        # The convolution-heavy models; the text and image encoders are transformers (no convolutions).
+        for stage in stages:
+            for name in ("unet", "controlnet", "vae"):
+                model = getattr(stage, name, None)
+                if model is not None:
+                    model.to(memory_format=torch.channels_last)
     for stage in stages:
         if options.cpu_offload and device != "cpu":
             # Each pipeline puts its own hooks on the modules it uses; the shared text_encoder_2 and
@@ -165,7 +182,7 @@ def finish_engine(pipe, preset: Preset, options: EngineOptions, device: str, dty
         pipe.vae.enable_slicing()
     if options.vae_tiling:
         pipe.vae.enable_tiling()
-    return PoseEngine(pipe, preset, device=device, dtype=dtype_name, refiner=refiner)
+    return PoseEngine(pipe, preset, compute=path, refiner=refiner)
 
 
 def make_scheduler(name: str, config: Any):

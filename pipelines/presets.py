@@ -15,6 +15,9 @@ DEFAULT_NEGATIVE = ("lowres, blurry, deformed, bad anatomy, extra limbs, extra f
                     "watermark, text, signature, cropped")
 
 
+# 16-bit number types: loaded from the fp16 weight files where a repo has them.
+HALF_DTYPES = ("float16", "bfloat16")
+
 # The components loaded with diffusers' from_pretrained, where a weights variant applies (the
 # IP-Adapter and the LoRA are single files named in the preset).
 VARIANT_COMPONENTS = ("base", "controlnet", "vae", "refiner")
@@ -52,7 +55,8 @@ class Preset:
     description: str = ""
     local: bool = False  # ids are folders under EngineOptions.models_dir
     # The components ("base", "controlnet", "vae", "refiner") whose repos also hold half-precision
-    # weights (``*.fp16.safetensors``): loaded in float16, those are fetched instead, half the bytes.
+    # weights (``*.fp16.safetensors``): loaded in float16 or bfloat16, those are fetched instead,
+    # half the bytes (bfloat16 weights are cast from the fp16 files: 16 bits either way).
     fp16_variants: frozenset[str] = frozenset()
     # How thick the pose is drawn for this preset's ControlNet (what it was trained on).
     line_style: LineStyle = LineStyle.OPENPOSE
@@ -74,7 +78,7 @@ class Preset:
 
     def variant(self, component: str, dtype: str) -> str | None:
         """The weights variant to load ``component`` with in ``dtype`` (a torch dtype name)."""
-        return "fp16" if dtype == "float16" and component in self.fp16_variants else None
+        return "fp16" if dtype in HALF_DTYPES and component in self.fp16_variants else None
 
     @property
     def model_ids(self) -> dict[str, str]:
@@ -119,7 +123,10 @@ PRESETS: dict[str, Preset] = {
             ip_adapter_repo="h94/IP-Adapter", ip_adapter_subfolder="models",
             ip_adapter_weight="ip-adapter-plus-face_sd15.safetensors",
             lora="latent-consistency/lcm-lora-sdv1-5", lora_weight="pytorch_lora_weights.safetensors",
-            scheduler="lcm", steps=6, guidance=1.5, pose_strength=0.9, identity_strength=0.6,
+            # Guidance 1: LCM-LoRA's authors advise "disable guidance_scale or use values between 1.0
+            # and 2.0"; at 1 each step is one UNet pass instead of two (about 1.9x faster on a CPU) and
+            # the negative prompt has no effect. Raise it per batch (Advanced options) to use one.
+            scheduler="lcm", steps=6, guidance=1.0, pose_strength=0.9, identity_strength=0.6,
             width=512, height=768, fp16_variants=frozenset({"base", "controlnet"}),
             licence="CreativeML OpenRAIL-M (SD 1.5); OpenRAIL (ControlNet); Apache-2.0 (IP-Adapter); "
                     "OpenRAIL++-M (LCM-LoRA)",

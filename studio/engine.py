@@ -28,6 +28,7 @@ def engine_options(settings: Settings) -> "EngineOptions":
         models_dir=settings.models_dir,
         device=settings.device,
         dtype=settings.dtype,
+        threads=settings.threads,
         cpu_offload=settings.cpu_offload,
         vae_slicing=settings.vae_slicing,
         vae_tiling=settings.vae_tiling,
@@ -68,3 +69,14 @@ def refuse_unready(studio: Studio, preset_key: str, *, here: bool = False, what:
     if answer is not None and not answer.ready:
         raise InvalidInput(f"{what} cannot run on this studio now: the {preset_key!r} preset {answer.note}. "
                            "Nothing was charged; ask the studio's admin to add the models.")
+
+
+def compute_report(studio: Studio) -> dict:
+    """How this process runs the models (/healthz, the Admin tab): the loaded engine's compute path
+    when the studio's preset is loaded, else the one loading it would choose (nothing is loaded)."""
+    from pipelines.loading import compute_path, loaded_engine
+
+    options = engine_options(studio.settings)
+    engine = loaded_engine(studio.settings.preset, options)
+    path = engine.compute if engine is not None else compute_path(options)
+    return {**path.to_json(), "loaded": engine is not None, "preset": studio.settings.preset}

@@ -15,6 +15,8 @@ from typing import Iterator
 from PIL import Image
 from PIL.PngImagePlugin import PngInfo
 
+from pipelines.encoding import PNG_COMPRESS_LEVEL
+
 THUMBNAIL_SIZE = 320
 PART = ".part"  # the suffix of a file still being written
 
@@ -66,7 +68,8 @@ class MediaStore:
 
     def save_png(self, user_id: int, kind: str, image: Image.Image, *, pnginfo: PngInfo | None = None) -> str:
         rel = self.new_path(user_id, kind, ".png")
-        return self._write(rel, lambda p: image.save(p, format="PNG", pnginfo=pnginfo))
+        return self._write(rel, lambda p: image.save(p, format="PNG", pnginfo=pnginfo,
+                                                     compress_level=PNG_COMPRESS_LEVEL))
 
     def save_jpeg(self, user_id: int, kind: str, image: Image.Image, *, quality: int = 92) -> str:
         rel = self.new_path(user_id, kind, ".jpg")

@@ -61,9 +61,13 @@ class Settings(BaseSettings):
     orphan_sweep_interval_s: int = Field(3600, ge=60, validation_alias="STUDIO_ORPHAN_SWEEP_INTERVAL_S")
     # Where the web process runs jobs when there is no Redis: this many worker threads.
     inprocess_workers: int = Field(1, ge=1, le=8, validation_alias="STUDIO_INPROCESS_WORKERS")
-    batch_size: int = Field(4, ge=1, le=32, validation_alias="STUDIO_BATCH_SIZE")
+    # Pictures drawn in one pipeline call; None: the compute path's (pipelines/compute.py).
+    batch_size: int | None = Field(None, ge=1, le=32, validation_alias="STUDIO_BATCH_SIZE")
     device: str | None = Field(None, validation_alias="STUDIO_DEVICE")
+    # None: chosen for the machine (pipelines/compute.py): fp16 on a GPU, bf16 on a CPU with bf16
+    # instructions, else fp32; threads: the cores this process may use.
     dtype: str | None = Field(None, validation_alias="STUDIO_DTYPE")
+    threads: int | None = Field(None, ge=1, le=256, validation_alias="STUDIO_THREADS")
     cpu_offload: bool = Field(False, validation_alias="STUDIO_CPU_OFFLOAD")
     vae_slicing: bool = Field(False, validation_alias="STUDIO_VAE_SLICING")
     vae_tiling: bool = Field(False, validation_alias="STUDIO_VAE_TILING")

@@ -31,3 +31,23 @@ def test_healthz_behind_head_answers_503_with_the_fix(tmp_path, db_url):
     data = response.json()
     assert data["ok"] is False and data["schema_at_head"] is False and data["schema_revision"] == "0001"
     assert any("python -m studio db upgrade" in p for p in data["problems"])
+
+
+def test_healthz_reports_the_compute_path_the_models_run_with(studio):
+    """The number type and memory layout /healthz names are those of the loaded models."""
+    import torch
+
+    from pipelines.compute import choose
+    from pipelines.torch_thread import on_torch_thread
+    from studio.engine import engine_for
+
+    client = TestClient(build_asgi(studio))
+    before = client.get("/healthz").json()["compute"]
+    assert before["loaded"] is False and before["path"] == choose(studio.settings.device).label
+    engine = engine_for(studio)
+    after = client.get("/healthz").json()["compute"]
+    assert after["loaded"] is True and after["preset"] == "tiny"
+    convs = [m.weight for m in engine.pipe.unet.modules() if isinstance(m, torch.nn.Conv2d) and m.weight.shape[-1] > 1]
+    assert {str(w.dtype) for w in convs} == {f"torch.{after['dtype']}"}
+    assert {w.is_contiguous(memory_format=torch.channels_last) for w in convs} == {after["channels_last"]}
+    assert after["threads"] == on_torch_thread(torch.get_num_threads)  # the team that runs the models

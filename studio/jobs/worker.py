@@ -90,6 +90,9 @@ def claim(studio: Studio, generation_id: int) -> Generation | None:
 class Heartbeat:
     """Writes the step in flight and the heartbeat from its own thread; reads the cancel flag."""
 
+    # At most five writes a second, however fast the steps: the write also reads the cancel flag,
+    # so a longer gap would let a fast batch run on past a cancel (a 1 s gap let all 6 tiny items
+    # of tests/jobs/test_worker.py finish after a cancel at the second).
     MIN_GAP_S = 0.2
 
     def __init__(self, studio: Studio, generation_id: int):
@@ -186,7 +189,8 @@ def _run(studio: Studio, generation: Generation, heartbeat: Heartbeat) -> str | 
         if should_cancel():
             return "cancel" if heartbeat.cancel_requested else "stop"
         # generate_poses checks the parameters, the batch size and the face before any work.
-        run = engine.generate_poses(avatar_image, runnable, params, batch_size=studio.settings.batch_size,
+        run = engine.generate_poses(avatar_image, runnable, params,
+                                    batch_size=studio.settings.batch_size or engine.compute.chunk_size,
                                     on_progress=lambda p: heartbeat.progress(p.step, p.total_steps),
                                     should_cancel=should_cancel)
     except _Unrunnable:
@@ -288,7 +292,7 @@ def _save_result(studio: Studio, media: MediaStore, generation: Generation, item
 
             exports = save_exports(media, user_id=generation.user_id, image=image, keypoints_json=item.keypoints,
                                    format_keys=list(generation.export_formats),
-                                   parameters=parameters_text(metadata))
+                                   parameters=parameters_text(metadata), worker=True)
             paths.extend(exports.values())
     except Exception as exc:  # a full disk, a bad export or background fails this item, not the batch
         log.exception("saving item %s failed", item.id)

@@ -53,6 +53,14 @@ class ExportFormat:
         return (self.width, self.height) if self.width and self.height else None
 
     @property
+    def made_by_worker(self) -> bool:
+        """Whether the worker writes this format as each picture is saved. Not the original (the
+        saved PNG is the original) and not print sizes: an A4 file at 300 dpi took 2.2 s here, as
+        long as a tenth of a picture on a CPU, so print files are made on first download instead
+        and never hold up the next picture."""
+        return self.key != "original" and self.dpi is None
+
+    @property
     def size_label(self) -> str:
         return f"{self.width}x{self.height}" if self.width else "original size"
 
@@ -120,10 +128,11 @@ def download_name(studio: Studio, *, user_id: int, item_id: int, format_key: str
 # files ---------------------------------------------------------------------------------
 
 def save_exports(media: MediaStore, *, user_id: int, image: Image.Image, keypoints_json: dict[str, Any] | None,
-                 format_keys: Iterable[str], parameters: str | None = None) -> dict[str, str]:
-    """Write ``image`` in every format; {format key: media path}. All keys are checked first,
-    so a bad key writes nothing."""
-    keys = check_formats(format_keys)
+                 format_keys: Iterable[str], parameters: str | None = None, worker: bool = False) -> dict[str, str]:
+    """Write ``image`` in every format (``worker``: only those the worker makes, see
+    ``ExportFormat.made_by_worker``); {format key: media path}. All keys are checked first, so a
+    bad key writes nothing."""
+    keys = [k for k in check_formats(format_keys) if not worker or EXPORT_FORMATS[k].made_by_worker]
     written: dict[str, str] = {}
     try:
         for key in keys:
@@ -134,6 +143,21 @@ def save_exports(media: MediaStore, *, user_id: int, image: Image.Image, keypoin
         media.delete(*written.values())
         raise
     return written
+
+
+def download_file(studio: Studio, *, user_id: int, item_id: int, format_key: str) -> str:
+    """The media path of one finished image in ``format_key``: the saved original itself, the
+    export kept on the item when its file is there, or else one made now and kept (print sizes
+    are made on their first download)."""
+    fmt = get_format(format_key)
+    with studio.db.session() as session:
+        item, _ = access.own_item(session, item_id, user_id=user_id)
+        if item.status != ItemStatus.completed.value or not item.image_path:
+            raise InvalidInput("this image is not finished, so it cannot be exported yet")
+        kept = item.image_path if fmt.key == "original" else (item.exports or {}).get(fmt.key)
+    if kept and studio.media.absolute(kept).is_file():
+        return kept
+    return reexport_item(studio, user_id=user_id, item_id=item_id, format_key=format_key)
 
 
 def reexport_item(studio: Studio, *, user_id: int, item_id: int, format_key: str) -> str:
@@ -185,9 +209,10 @@ def generation_zip(studio: Studio, *, user_id: int, generation_id: int) -> Path:
     target = media.absolute(zip_path(user_id, generation.id))
     target.parent.mkdir(parents=True, exist_ok=True)
     names: set[str] = set()
+    made: dict[int, dict[str, str]] = {}
     with write_atomically(target) as part, zipfile.ZipFile(part, "w") as archive:
         for item in finished:
-            entry = _zip_item(archive, media, item, keys, names)
+            entry = _zip_item(archive, media, item, keys, names, made, user_id)
             (manifest["items"] if entry["files"] else manifest["skipped"]).append(entry)
         finished_ids = {i.id for i in finished}
         for item in items:
@@ -196,9 +221,23 @@ def generation_zip(studio: Studio, *, user_id: int, generation_id: int) -> Path:
                                             "status": item.status, "error": item.error})
         archive.writestr("manifest.json", json.dumps(manifest, indent=2, default=str),
                          compress_type=zipfile.ZIP_DEFLATED)
+    _keep_made(studio, made)
     log.info("zipped generation %s for user %s: %d images x %d formats", generation.id, user_id,
              len(manifest["items"]), len(keys))
     return target
+
+
+def _keep_made(studio: Studio, made: dict[int, dict[str, str]]) -> None:
+    """Record the chosen-format files a ZIP had to make (print sizes: made on first download), so the
+    next download reuses them; a file whose item changed meanwhile is dropped."""
+    for item_id, files in made.items():
+        with studio.db.session() as session:
+            item = session.get(GenerationItem, item_id)
+            if item is None or item.status != ItemStatus.completed.value:
+                studio.media.delete(*files.values())
+                continue
+            item.exports = {**(item.exports or {}), **files}  # a new dict: the JSON column sees assignment
+            session.add(item)
 
 
 def batch_zip_download(studio: Studio, *, user_id: int, generation_id: int) -> tuple[str, str]:
@@ -209,7 +248,7 @@ def batch_zip_download(studio: Studio, *, user_id: int, generation_id: int) -> t
 
 
 def _zip_item(archive: zipfile.ZipFile, media: MediaStore, item: GenerationItem, keys: list[str],
-              names: set[str]) -> dict[str, Any]:
+              names: set[str], made: dict[int, dict[str, str]], user_id: int) -> dict[str, Any]:
     stem = f"{_slug(item.pose_name) or f'pose-{item.position + 1}'}_v{item.variation + 1}"
     if stem in names:  # the same pose twice in one batch
         stem = f"{stem}_{item.position + 1}"
@@ -230,9 +269,13 @@ def _zip_item(archive: zipfile.ZipFile, media: MediaStore, item: GenerationItem,
         if path is not None and path.is_file():
             archive.write(path, name)  # already compressed pictures: stored as they are
         else:
-            # A format chosen after the batch ran (or a lost file): made now, not kept.
+            # A chosen format the worker leaves to the first download (print sizes), or a lost file:
+            # made now and kept on the item (see _keep_made).
             original = original or _open_image(media, item.image_path)
-            archive.writestr(name, export_bytes(original, item.keypoints, fmt))
+            data = export_bytes(original, item.keypoints, fmt)
+            archive.writestr(name, data)
+            if key != "original":
+                made.setdefault(item.id, {})[key] = _write(media, media.new_path(user_id, EXPORTS, fmt.suffix), data)
         entry["files"][key] = name
     return entry
 

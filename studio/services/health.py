@@ -60,6 +60,7 @@ def report(studio: Studio) -> dict[str, Any]:
     if not out["media"]["writable"]:
         problems.append(f"The media folder ({studio.settings.media_dir}) cannot be written: check that the "
                         "studio's user may write there.")
+    out["compute"] = _compute(studio)
     out["orphan_files"] = _orphan_files(studio)
     if out["orphan_files"].get("not_removed"):
         problems.append(f"{out['orphan_files']['not_removed']} orphan files could not be deleted from the media "
@@ -101,3 +102,14 @@ def _orphan_files(studio: Studio) -> dict[str, Any]:
     last = orphans.last_sweep(studio.settings) or {}
     return {"swept_at": last.get("swept_at"), "removed": last.get("removed", 0),
             "not_removed": last.get("not_removed", 0), "too_new": last.get("too_new", 0)}
+
+
+def _compute(studio: Studio) -> dict[str, Any]:
+    # Which number type, layout and threads this process runs the models with: the fast path is
+    # chosen per machine, so an admin must be able to see what was chosen and why.
+    from studio.engine import compute_report
+
+    try:
+        return compute_report(studio)
+    except Exception as exc:  # e.g. a broken torch install: health still answers
+        return {"path": "unknown", "reason": f"{type(exc).__name__}: {exc}"[:300]}

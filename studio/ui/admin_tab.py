@@ -83,9 +83,13 @@ def health_html(report: dict[str, Any], media_dir) -> str:
                                                  f"{sweep.get('removed', 0)} orphan files.")
     else:
         sweep_line = _line(True, "Orphan sweep", "No sweep has run yet; nothing is waiting to be deleted.")
+    compute = report.get("compute", {})
+    compute_line = _line(True, "Compute", f"This process draws pictures on {compute.get('path', 'unknown')} "
+                                          f"({compute.get('reason', 'no reason given')}"
+                                          f"{'' if compute.get('loaded') else '; the models load on first use'}).")
     summary = "All parts are working." if report.get("ok") else f"{len(problems)} problem(s) need attention."
     return (f"<div id='admin-health-list'><p>{html.escape(summary)}</p><ul class='health-list'>"
-            f"{db_line}{queue_line}{disk_line}{sweep_line}</ul></div>")
+            f"{db_line}{queue_line}{disk_line}{compute_line}{sweep_line}</ul></div>")
 
 
 class AdminTab:

@@ -122,7 +122,7 @@ class HistoryTab:
         viewer = self.page.viewer(request)
         if not item_id:
             raise gr.Error("Click an image first.")
-        relative = exports.reexport_item(self.studio, user_id=viewer.user.id, item_id=int(item_id),
+        relative = exports.download_file(self.studio, user_id=viewer.user.id, item_id=int(item_id),
                                          format_key=format_key)
         name = exports.download_name(self.studio, user_id=viewer.user.id, item_id=int(item_id), format_key=format_key)
         return download_link(viewer.media(relative, filename=name), name)

@@ -11,14 +11,15 @@ from PIL import Image
 
 from studio.jobs import worker
 from studio.startup import make_queue
-from studio.services import generations, stats
+from studio.services import exports, generations, stats
 from tests.jobs.conftest import RecordingQueue
 
 
 def test_a_batch_runs_to_completed_with_images_thumbnails_exports_and_metadata(job_studio, batches):
     uid = batches.user()
     avatar = batches.avatar(uid)
-    g = batches.submit(uid, avatar, batches.poses(1), variations=2, formats=("instagram_feed", "original"))
+    g = batches.submit(uid, avatar, batches.poses(1), variations=2,
+                       formats=("instagram_feed", "original", "print_4x6"))
     assert worker.process_generation(job_studio, g.id) == "completed"
     assert worker.process_generation(job_studio, g.id) is None  # finished: nothing to claim
 
@@ -31,9 +32,16 @@ def test_a_batch_runs_to_completed_with_images_thumbnails_exports_and_metadata(j
             assert png.size == (64, 64)
         assert (meta["seed"], meta["item_id"], meta["preset"]) == (item.seed, item.id, "tiny")
         assert media.absolute(item.thumbnail_path).exists()
-        assert set(item.exports) == {"instagram_feed", "original"}
+        # Made as each picture is saved: the social sizes. The original is the saved PNG itself (not
+        # encoded twice) and the print size waits for its first download (never holding up the next picture).
+        assert set(item.exports) == {"instagram_feed"}
         with Image.open(media.absolute(item.exports["instagram_feed"])) as feed:
             assert feed.size == (1080, 1080)
+        assert exports.download_file(job_studio, user_id=uid, item_id=item.id, format_key="original") == item.image_path
+        printed = exports.download_file(job_studio, user_id=uid, item_id=item.id, format_key="print_4x6")
+        with Image.open(media.absolute(printed)) as print_file:
+            assert print_file.size == (1800, 1200) and json.loads(print_file.text["parameters"])["seed"] == item.seed
+        assert exports.download_file(job_studio, user_id=uid, item_id=item.id, format_key="print_4x6") == printed
         assert item.seconds and item.seconds > 0
     g = batches.generation(g.id)
     assert (g.status, g.done_items, g.failed_items, g.attempts, g.current_step) == ("completed", 2, 0, 1, 0)
@@ -49,6 +57,7 @@ def test_a_batch_runs_to_completed_with_images_thumbnails_exports_and_metadata(j
     # Deleting it removes the files too.
     generations.delete_generation(job_studio, user_id=uid, generation_id=g.id)
     assert not any(media.absolute(p).exists() for i in items for p in (i.image_path, *i.exports.values()))
+    assert not media.absolute(printed).exists()
 
 
 def test_a_failed_item_is_recorded_refunded_once_and_the_rest_go_on(pg_job_studio, pg_batches):

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from pipelines import loading
+from pipelines.compute import ComputePath, choose
 from pipelines.generation import PoseItem
 from pipelines.loading import EngineOptions, ModelUnavailableError, get_engine, loaded_presets
 from pipelines.params import GenerationParams
@@ -18,7 +19,7 @@ from pipelines.presets import UnknownPresetError
 def test_engine_is_cached_per_preset_and_options(engine, engine_options):
     assert get_engine("tiny", engine_options) is engine
     assert "tiny" in loaded_presets()
-    assert engine.device == "cpu" and engine.dtype == "float32"
+    assert engine.device == "cpu" and engine.compute == choose("cpu")  # this machine's own choice
 
 
 def test_concurrent_first_callers_load_once(monkeypatch, tmp_path):
@@ -27,7 +28,7 @@ def test_concurrent_first_callers_load_once(monkeypatch, tmp_path):
     def slow_load(preset, options):
         loads.append(preset.key)
         time.sleep(0.2)
-        return types.SimpleNamespace(device="cpu")
+        return types.SimpleNamespace(device="cpu", compute=choose("cpu"))
 
     monkeypatch.setattr(loading, "load_engine", slow_load)
     options = EngineOptions(models_dir=tmp_path, device="cpu", vae_tiling=True)
@@ -106,8 +107,10 @@ def test_presets_match_the_spec():
     assert standard.fp16_variants == {"base"}  # xinsir's ControlNet and the VAE fix have one set only
     assert pro.fp16_variants == {"base", "refiner"}
     assert fast.variant("controlnet", "float16") == "fp16" and standard.variant("controlnet", "float16") is None
-    assert all(p.variant(c, dtype) is None for p in PRESETS.values() for c in ("base", "controlnet", "vae", "refiner")
-               for dtype in ("float32", "bfloat16"))
+    # bfloat16 (a CPU's fast path) reads the same 16-bit files; float32 the full ones
+    assert all(p.variant(c, "bfloat16") == p.variant(c, "float16") for p in PRESETS.values()
+               for c in ("base", "controlnet", "vae", "refiner"))
+    assert all(p.variant(c, "float32") is None for p in PRESETS.values() for c in ("base", "controlnet", "vae", "refiner"))
     with pytest.raises(ValueError, match="unet"):
         replace(fast, fp16_variants=frozenset({"unet"}))
 
@@ -132,6 +135,9 @@ def test_half_precision_reads_the_fp16_files_and_full_precision_does_not(models_
         weights.unlink()
     half = loading.load_engine(tiny, EngineOptions(models_dir=tmp_path, device="cpu", dtype="float16", offline=True))
     assert half.pipe.unet.dtype == half.pipe.controlnet.dtype == torch.float16
+    # a CPU's bfloat16 path reads the same half-size files
+    bf16 = loading.load_engine(tiny, EngineOptions(models_dir=tmp_path, device="cpu", dtype="bfloat16", offline=True))
+    assert bf16.pipe.unet.dtype == bf16.pipe.controlnet.dtype == torch.bfloat16
     with pytest.raises(ModelUnavailableError, match="not available"):
         loading.load_engine(tiny, EngineOptions(models_dir=tmp_path, device="cpu", dtype="float32", offline=True))
 
@@ -165,6 +171,6 @@ def test_cpu_offload_and_device_apply_to_the_refiner_too(tmp_path):
     for offload, expected in ((True, ("offload", "cuda")), (False, ("to", "cuda"))):
         base, refiner = Stage(), Stage()
         engine = loading.finish_engine(base, get_preset("pro"), EngineOptions(models_dir=tmp_path, cpu_offload=offload),
-                                       "cuda", "float16", refiner=refiner)
+                                       ComputePath("cuda", "float16", False, None, "test"), refiner=refiner)
         assert engine.refiner is refiner
         assert base.calls == refiner.calls == [expected, ("quiet",)]

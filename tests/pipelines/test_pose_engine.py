@@ -54,7 +54,8 @@ def test_the_rendered_skeleton_reaches_the_controlnet(engine, avatar, waving, mo
     assert cond.shape[-2:] == (80, 64)
     expected = np.asarray(render_pose(waving, 64, 80)).astype(np.float32) / 255
     got = cond[0].permute(1, 2, 0).float().numpy()
-    assert np.abs(got - expected).max() < 1e-5
+    # bfloat16 keeps 8 bits of mantissa: the 1/255 levels land within 1/256 of themselves
+    assert np.abs(got - expected).max() < (1e-5 if engine.dtype == "float32" else 4e-3)
 
 
 def test_ip_adapter_is_loaded_and_the_avatar_changes_the_picture(engine, waving):
@@ -79,7 +80,10 @@ def test_batched_equals_one_at_a_time(engine, avatar, standing, waving):
     assert [r.key for r in batched] == [r.key for r in single] == ["p0", "p1", "p2"]
     diffs = [np.abs(pixels(a).astype(int) - pixels(b).astype(int)) for a, b in zip(batched, single)]
     # CPU matrix kernels round differently for other batch sizes: at most a level here and there
-    assert max(d.max() for d in diffs) <= 2 and max(d.mean() for d in diffs) < 0.05, [d.max() for d in diffs]
+    # (in bfloat16, the engine's choice on a CPU with bf16 instructions, a little more often)
+    often = 0.05 if engine.dtype == "float32" else 0.25
+    assert max(d.max() for d in diffs) <= 2 and max(d.mean() for d in diffs) < often, \
+        [(d.max(), d.mean()) for d in diffs]
 
 
 def test_progress_reports_every_step_of_every_item(engine, avatar, standing, waving):
