@@ -2,9 +2,11 @@
 
 On a GPU: float16. On a CPU, what this CPU does fast: bfloat16 with channels-last tensors where
 the CPU has bfloat16 instructions (``avx512_bf16`` or ``amx_bf16`` in its flags; torch itself only
-reports "AVX512"), float32 elsewhere. Measured on a 2-core Xeon with avx512_bf16, full-size SD 1.5 +
-ControlNet at 512x768 (benchmarks/cpu_fullsize.py): bfloat16 alone ran 2.1x float32, with
-channels-last (oneDNN's blocked kernels) about 4.5x. An explicit dtype (STUDIO_DTYPE) always wins.
+reports "AVX512"), float32 elsewhere. Measured with the full-size SD 1.5 + ControlNet + IP-Adapter at
+512x768, 2 threads (benchmarks/cpu_fullsize.py): on a Xeon with AMX, bfloat16 alone ran 2.1x
+float32 and with channels-last (oneDNN's AMX kernels) about 4.5x; on an AMD EPYC with avx512_bf16
+and no AMX, bfloat16 ran 1.6x float32 and channels-last was within noise of contiguous (one UNet
+pass 6.2-7.1 s either way), so it is kept for the CPUs where it pays. STUDIO_DTYPE always wins.
 
 Threads: as many as the cores this process may use (its CPU affinity, then a cgroup quota, as
 a container or a Space sets), not the host's count that torch reads by default.
@@ -38,9 +40,10 @@ class ComputePath:
 
     @property
     def chunk_size(self) -> int:
-        """Pictures per pipeline call. On a CPU one: the cores are saturated by one picture, so a
-        chunk of two took as long per picture as two calls (benchmarks/cpu_fullsize.py) while the
-        first finished picture waited for both. On an accelerator four: batching fills the GPU."""
+        """Pictures per pipeline call. On a CPU one: one picture already keeps the cores busy, so
+        a chunk of two saved only 8 % a picture (67.5 s against 73.4 s, benchmarks/cpu_fullsize.py
+        on this project's 2-core machine) while the first picture arrived after 135 s instead of 73 s.
+        On an accelerator four: batching fills the GPU."""
         return 1 if self.device.startswith("cpu") else 4
 
     def to_json(self) -> dict:

@@ -41,6 +41,7 @@ from .keypoints import Keypoints, PoseError
 from .params import GenerationParams
 from .presets import Preset, pipeline_classes
 from .skeleton import render_pose
+from .step_preview import latent_preview
 from .torch_thread import on_torch_thread
 
 logger = logging.getLogger(__name__)
@@ -81,6 +82,9 @@ class Progress:
     chunk_index: int  # 0-based
     chunks: int
     stage: str = "base"  # "base" | "refiner"
+    # The chunk's first picture as it stands after this step, rough and small (pipelines.step_preview);
+    # None where the latent space has no preview map.
+    preview: Image.Image | None = None
 
 
 def parameters_text(metadata: dict[str, Any]) -> str:
@@ -240,7 +244,9 @@ class PoseEngine:
             def callback(pipe, i, t, kwargs):
                 nonlocal interrupted
                 if call.on_progress:
-                    call.on_progress(Progress(keys, done_before + i + 1, total, chunk_index, call.chunks, stage))
+                    preview = latent_preview(kwargs.get("latents"), self.preset.family)
+                    call.on_progress(Progress(keys, done_before + i + 1, total, chunk_index, call.chunks, stage,
+                                              preview))
                 if call.should_cancel and call.should_cancel():
                     pipe._interrupt = True
                     interrupted = True

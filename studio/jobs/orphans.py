@@ -125,6 +125,7 @@ def last_sweep(settings: Settings) -> dict[str, Any] | None:
 
 def _lifetimes(settings: Settings) -> dict[str, float]:
     """The media kinds the studio writes, and how old an unreferenced file of each must be to go."""
+    from studio.jobs.previews import PREVIEWS
     from studio.services.avatars import AVATARS, CANDIDATE_LIFETIME_S, CANDIDATES
     from studio.services.exports import EXPORTS
     from studio.services.generations import BACKDROPS
@@ -132,7 +133,8 @@ def _lifetimes(settings: Settings) -> dict[str, float]:
 
     least = settings.orphan_min_age_s
     kinds = {AVATARS: least, "outputs": least, "thumbnails": least, EXPORTS: least, POSE_REQUESTS: least,
-             BACKDROPS: max(least, BACKDROP_LIFETIME_S), CANDIDATES: max(least, CANDIDATE_LIFETIME_S)}
+             BACKDROPS: max(least, BACKDROP_LIFETIME_S), CANDIDATES: max(least, CANDIDATE_LIFETIME_S),
+             PREVIEWS: least}  # a running batch rewrites its preview every beat: never this old
     return kinds
 
 

@@ -33,7 +33,7 @@ from studio.db.sql import greatest
 from studio.db.tables import Avatar, Generation, GenerationItem
 from studio.db.types import UTCDateTime, utcnow
 from studio.enums import GenerationStatus, ItemStatus
-from studio.jobs import checks
+from studio.jobs import checks, previews
 from studio.jobs.liveness import beat_interval_s
 from studio.media import MediaStore
 from studio.services import batch_pricing
@@ -95,9 +95,12 @@ class Heartbeat:
     # of tests/jobs/test_worker.py finish after a cancel at the second).
     MIN_GAP_S = 0.2
 
-    def __init__(self, studio: Studio, generation_id: int):
+    def __init__(self, studio: Studio, generation_id: int, user_id: int | None = None):
         self.db = studio.db
+        self.media = studio.media
         self.generation_id = generation_id
+        self.user_id = user_id
+        self.preview = None  # the newest step preview not written yet
         self.idle_s = beat_interval_s(studio.settings.heartbeat_stale_s)
         self.cancel_requested = False
         self.step = (0, 0)
@@ -115,9 +118,21 @@ class Heartbeat:
         self._wake.set()
         self._thread.join(timeout=30)
 
-    def progress(self, step: int, total_steps: int) -> None:
+    def progress(self, step: int, total_steps: int, preview=None) -> None:
         self.step = (step, total_steps)
+        if preview is not None:
+            self.preview = preview
         self._wake.set()
+
+    def on_progress(self, progress) -> None:
+        """The engine's progress callback: the step and its preview."""
+        self.progress(progress.step, progress.total_steps, progress.preview)
+
+    def end(self) -> None:
+        """The batch is over: its preview goes (a finished picture replaces it)."""
+        if self.user_id is not None:
+            self.preview = None
+            previews.drop_preview(self.media, self.user_id, self.generation_id)
 
     def _loop(self) -> None:
         while not self._done.is_set():
@@ -141,6 +156,9 @@ class Heartbeat:
                 .returning(Generation.cancel_requested)).scalar_one_or_none()
         self._written = (step, total)
         self.cancel_requested = bool(flag)
+        preview, self.preview = self.preview, None
+        if preview is not None and self.user_id is not None:
+            previews.save_preview(self.media, self.user_id, self.generation_id, preview)
 
 
 def process_generation(studio: Studio, generation_id: int) -> str | None:
@@ -150,13 +168,17 @@ def process_generation(studio: Studio, generation_id: int) -> str | None:
         log.info("generation %s is not ours to run (finished, cancelled or running elsewhere)", generation_id)
         return None
     log.info("generation %s: attempt %d", generation_id, generation.attempts)
-    with Heartbeat(studio, generation_id) as heartbeat:
-        try:
-            stopped = _run(studio, generation, heartbeat)
-        except _Unrunnable as exc:
-            with studio.db.session() as session:
-                done = batch_pricing.settle(session, generation_id, leftover=ItemStatus.failed, reason=str(exc))
-            return done.status if done else None
+    heartbeat = Heartbeat(studio, generation_id, generation.user_id)
+    try:
+        with heartbeat:
+            try:
+                stopped = _run(studio, generation, heartbeat)
+            except _Unrunnable as exc:
+                with studio.db.session() as session:
+                    done = batch_pricing.settle(session, generation_id, leftover=ItemStatus.failed, reason=str(exc))
+                return done.status if done else None
+    finally:
+        heartbeat.end()  # after the heartbeat thread has stopped: no preview is written after this
     if stopped == "stop" and not heartbeat.cancel_requested:
         return _hand_back(studio, generation_id)
     with studio.db.session() as session:
@@ -191,7 +213,7 @@ def _run(studio: Studio, generation: Generation, heartbeat: Heartbeat) -> str | 
         # generate_poses checks the parameters, the batch size and the face before any work.
         run = engine.generate_poses(avatar_image, runnable, params,
                                     batch_size=studio.settings.batch_size or engine.compute.chunk_size,
-                                    on_progress=lambda p: heartbeat.progress(p.step, p.total_steps),
+                                    on_progress=heartbeat.on_progress,
                                     should_cancel=should_cancel)
     except _Unrunnable:
         raise

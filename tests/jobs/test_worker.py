@@ -212,3 +212,26 @@ def test_a_completed_batch_has_no_error_and_a_partial_one_counts_its_failed_item
     assert all(i.status == "completed" and not i.error for i in completed)
     error = batches.generation(partial.id).error
     assert error.startswith("1 of 3 items failed") and "no image" not in error
+
+
+def test_a_running_batch_shows_its_picture_forming_and_the_preview_goes_at_the_end(job_studio, batches,
+                                                                                  monkeypatch):
+    """The heartbeat writes the newest step preview where the Batch tab reads it; the batch's end
+    removes it (the finished pictures replace it)."""
+    from studio.jobs import previews
+
+    uid = batches.user()
+    g = batches.submit(uid, batches.avatar(uid), batches.poses(2))
+    seen = []
+    real_save = previews.save_preview
+
+    def save_and_look(media, user_id, generation_id, image):
+        real_save(media, user_id, generation_id, image)
+        shown = previews.current_preview(media, user_id, generation_id)  # what the Batch tab would read
+        with Image.open(media.absolute(shown)) as picture:
+            seen.append((shown, picture.format, picture.size))
+
+    monkeypatch.setattr(previews, "save_preview", save_and_look)
+    assert worker.process_generation(job_studio, g.id) == "completed"
+    assert seen and all(shown == (previews.preview_path(uid, g.id), "WEBP", (64, 64)) for shown in seen)
+    assert previews.current_preview(job_studio.media, uid, g.id) is None

@@ -12,6 +12,7 @@ from pipelines.generation import PoseItem, Progress, png_info
 from pipelines.keypoints import Keypoints
 from pipelines.params import GenerationParams, ParamsError
 from pipelines.skeleton import render_pose
+from pipelines.step_preview import PREVIEW_SCALE
 
 PARAMS = GenerationParams(prompt="a person", steps=2)
 
@@ -94,6 +95,11 @@ def test_progress_reports_every_step_of_every_item(engine, avatar, standing, wav
     assert [(e.chunk_index, e.step) for e in events] == [(0, 1), (0, 2), (0, 3), (1, 1), (1, 2), (1, 3)]
     assert {e.item_keys for e in events} == {("p0", "p1"), ("p2",)}
     assert all(e.total_steps == 3 and e.chunks == 2 for e in events)
+    # each step carries a rough picture of the chunk's first item: the latent grid, enlarged twice
+    side = 64 // engine.pipe.vae_scale_factor * PREVIEW_SCALE
+    assert all(e.preview is not None and e.preview.size == (side, side) for e in events)
+    first, last = np.asarray(events[0].preview).astype(int), np.asarray(events[2].preview).astype(int)
+    assert np.abs(first - last).mean() > 1  # the picture forms from step to step
 
 
 def test_results_arrive_chunk_by_chunk(engine, avatar, standing):
