@@ -125,7 +125,7 @@ def last_sweep(settings: Settings) -> dict[str, Any] | None:
 
 def _lifetimes(settings: Settings) -> dict[str, float]:
     """The media kinds the studio writes, and how old an unreferenced file of each must be to go."""
-    from studio.jobs.previews import PREVIEWS
+    from studio.services.step_previews import PREVIEWS
     from studio.services.avatars import AVATARS, CANDIDATE_LIFETIME_S, CANDIDATES
     from studio.services.exports import EXPORTS
     from studio.services.generations import BACKDROPS

@@ -33,7 +33,8 @@ from studio.db.sql import greatest
 from studio.db.tables import Avatar, Generation, GenerationItem
 from studio.db.types import UTCDateTime, utcnow
 from studio.enums import GenerationStatus, ItemStatus
-from studio.jobs import checks, previews
+from studio.jobs import checks
+from studio.services import step_previews as previews
 from studio.jobs.liveness import beat_interval_s
 from studio.media import MediaStore
 from studio.services import batch_pricing

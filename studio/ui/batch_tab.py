@@ -17,6 +17,7 @@ from pipelines.params import MAX_VARIATIONS, GenerationParams
 from studio.core import Studio
 from studio.engine import readiness
 from studio.services import avatars, credits, generations, quality
+from studio.services import step_previews as previews
 from studio.services import poses as gallery
 from studio.services.exports import EXPORT_FORMATS
 from studio.services.fields import whole_number
@@ -76,7 +77,8 @@ def _params(prompt, negative, steps, guidance, pose_strength, identity_strength,
                             height=opt_int(height), seed=int(seed or 0))
 
 
-def progress_html(p: generations.BatchProgress | None) -> str:
+def progress_html(p: generations.BatchProgress | None, forming: str | None = None) -> str:
+    """The batch's progress; ``forming`` is a link to the picture being drawn (its step preview)."""
     if p is None:
         return "<div class='batch-progress-empty'>No batch running. Your results will appear here.</div>"
     pct = int(round(p.fraction * 100))
@@ -89,8 +91,11 @@ def progress_html(p: generations.BatchProgress | None) -> str:
         label = f"Generating… step {p.step}/{p.total_steps}" if p.total_steps else "Generating…"
     eta = f" · about {int(p.eta_seconds)} s left" if p.eta_seconds and not p.finished else ""
     error = f"<div class='batch-error'>{esc(p.error)}</div>" if p.error else ""
+    # The step in the query: the file is rewritten in place, so each step needs a link of its own.
+    picture = (f"<img class='batch-forming' src='{esc(forming)}?step={p.done}-{p.step}' "
+               f"alt='The picture being drawn, step {p.step}'/>" if forming and not p.finished else "")
     return (f"<div id='batch-progress' data-status='{esc(p.status)}' data-done='{p.done}' data-total='{p.total}'>"
-            f"<div class='batch-progress-label'>Batch #{p.generation_id}: {esc(label)}</div>"
+            f"{picture}<div class='batch-progress-label'>Batch #{p.generation_id}: {esc(label)}</div>"
             f"<div class='batch-bar'><div class='batch-bar-fill' style='width:{pct}%'></div></div>"
             f"<div class='batch-counts'>{p.done} done · {p.failed} failed · {p.left} left{eta}</div>{error}"
             f"{quality_html(p)}</div>")
@@ -287,7 +292,9 @@ class BatchTab:
                 if snapshot != last:
                     last, quiet = snapshot, 0
                     cards = await anyio.to_thread.run_sync(result_cards, viewer, p, sort, show)
-                    yield progress_html(p), cards, generation_id
+                    forming = viewer.media(previews.current_preview(self.studio.media, viewer.user.id,
+                                                                    generation_id)) if p.status == "running" else None
+                    yield progress_html(p, forming), cards, generation_id
                 elif (quiet := quiet + 1) % HEARTBEAT_POLLS == 0:
                     yield gr.skip(), gr.skip(), gr.skip()
                 if p.finished:

@@ -22,6 +22,7 @@ CSS = """
 .studio-title {font-size:1.5rem;font-weight:700}
 .studio-user {font-size:0.95rem;opacity:0.85}
 #batch-progress {padding:8px 0}
+.batch-forming {float:right;width:96px;margin:0 0 6px 10px;border-radius:6px;box-shadow:0 1px 4px #0003}
 .batch-bar {height:14px;background:#e5e7eb;border-radius:7px;overflow:hidden;margin:6px 0}
 .batch-bar-fill {height:100%;background:linear-gradient(90deg,#6366f1,#ec4899);transition:width .4s}
 .batch-counts {font-size:.9rem;opacity:.8}

@@ -218,7 +218,7 @@ def test_a_running_batch_shows_its_picture_forming_and_the_preview_goes_at_the_e
                                                                                   monkeypatch):
     """The heartbeat writes the newest step preview where the Batch tab reads it; the batch's end
     removes it (the finished pictures replace it)."""
-    from studio.jobs import previews
+    from studio.services import step_previews as previews
 
     uid = batches.user()
     g = batches.submit(uid, batches.avatar(uid), batches.poses(2))

@@ -162,10 +162,15 @@ def test_reloading_during_a_batch_shows_its_progress_again(page, tmp_path):
                                        what="progress after the reload")
         assert total == 8
         assert status in ("queued", "running"), "the reload should land in the middle of the batch"
+        # The picture forming: the newest step's preview, loaded through its signed link.
+        forming = page.locator("#batch-progress img.batch-forming")
+        wait_for(lambda: forming.count() and forming.evaluate("img => img.complete && img.naturalWidth > 0"),
+                 what="the picture forming")
         shoot(page, "batch-after-reload")
         final = wait_for(lambda: progress_state(page)[0] in FINISHED and progress_state(page), timeout=300,
                          what="the batch to finish after the reload")
         assert final == ("completed", 8, 8)
+        assert page.locator("#batch-progress img.batch-forming").count() == 0  # the pictures replace it
 
 
 def test_designer_drags_a_joint_saves_and_finds_it_in_my_poses(page, tmp_path):

@@ -8,15 +8,11 @@ are worth nothing once the picture is saved.
 
 from __future__ import annotations
 
-import logging
-
 from PIL import Image
 
 from studio.media import MediaStore, write_atomically
 
-log = logging.getLogger(__name__)
-
-PREVIEWS = "previews"  # media kind
+PREVIEWS = "step-previews"  # media kind
 
 
 def preview_path(user_id: int, generation_id: int) -> str:
