@@ -141,7 +141,8 @@ def test_a_picture_with_no_visible_face_is_below_any_likeness_bar_and_is_re_roll
     steps = []
     real_progress = worker.Heartbeat.progress
     monkeypatch.setattr(worker.Heartbeat, "progress",
-                        lambda self, step, total: (steps.append((step, total)), real_progress(self, step, total)))
+                        lambda self, step, total, preview=None: (steps.append((step, total)),
+                                                                 real_progress(self, step, total, preview)))
     # Both bars at 0 %: every measured score passes them; only a missing face (None) can drift.
     g = submit(reroll_studio, uid, photo_avatar(reroll_studio, uid), batches.poses(1),
                checks={"likeness_bar": 0.0, "pose_bar": 0.0, "max_rerolls": 2})
