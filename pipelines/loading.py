@@ -91,6 +91,10 @@ def resolve_device(options: EngineOptions) -> tuple[str, str]:
 
 def load_engine(preset: Preset, options: EngineOptions) -> "PoseEngine":
     """Load ``preset`` now, uncached (``get_engine`` is the cached way)."""
+    if preset.is_edit:  # the second kind: avatar + skeleton into an edit model (pipelines.edit_loading)
+        from .edit_loading import load_edit_engine
+
+        return load_edit_engine(preset, options)
     import torch
     from diffusers import AutoencoderKL, ControlNetModel
 

@@ -56,7 +56,8 @@ def readiness(studio: Studio, preset_key: str, *, here: bool = False) -> "Readin
     if studio.settings.redis_url and not here:
         return None
     options = engine_options(studio.settings)
-    return preset_readiness(get_preset(preset_key), models_dir=options.models_dir, offline=options.offline)
+    return preset_readiness(get_preset(preset_key), models_dir=options.models_dir, offline=options.offline,
+                            device=options.device, cpu_offload=options.cpu_offload)
 
 
 def refuse_unready(studio: Studio, preset_key: str, *, here: bool = False, what: str) -> None:
@@ -67,4 +68,4 @@ def refuse_unready(studio: Studio, preset_key: str, *, here: bool = False, what:
     answer = readiness(studio, preset_key, here=here)
     if answer is not None and not answer.ready:
         raise InvalidInput(f"{what} cannot run on this studio now: the {preset_key!r} preset {answer.note}. "
-                           "Nothing was charged; ask the studio's admin to add the models.")
+                           f"Nothing was charged; {answer.remedy}.")
