@@ -16,30 +16,31 @@ card loads it) unless STUDIO_DTYPE says otherwise.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Callable
 
-from .loading import EngineOptions, ModelUnavailableError, _Fetcher, _source, resolve_device
 from .presets import Preset
 
-if TYPE_CHECKING:
-    from .edit_engine import EditEngine
+# pipelines.loading passes its own helpers in (the device it resolved, where a model id lives,
+# its "not available" fetcher), so this module does not import it back.
 
 
-class GPUTooSmallError(ModelUnavailableError):
+class GPUTooSmallError(RuntimeError):
     """This machine's GPU cannot hold the preset (or there is none); the message says what it needs."""
 
 
-def edit_device(preset: Preset, options: EngineOptions) -> tuple[str, str]:
-    """(device, dtype name) for an edit preset: as ``resolve_device``, with the preset's GPU dtype."""
-    device, dtype = resolve_device(options)
+def edit_device(preset: Preset, options: Any, resolved: tuple[str, str]) -> tuple[str, str]:
+    """(device, dtype name) for an edit preset: ``resolved`` (pipelines.loading.resolve_device's
+    answer for ``options``), with the preset's GPU dtype where the studio names none."""
+    device, dtype = resolved
     if options.dtype is None and device != "cpu" and preset.gpu_dtype:
         dtype = preset.gpu_dtype
     return device, dtype
 
 
-def load_edit_engine(preset: Preset, options: EngineOptions) -> "EditEngine":
+def load_edit_engine(preset: Preset, options: Any, resolved: tuple[str, str], *, where: Callable[[str], str],
+                     fetch: Callable[..., Any], offline: bool):
+    """The ``EditEngine`` of ``preset`` (``options``: pipelines.loading.EngineOptions)."""
     import torch
     from diffusers import QwenImageEditPlusPipeline
 
@@ -47,7 +48,7 @@ def load_edit_engine(preset: Preset, options: EngineOptions) -> "EditEngine":
     from .picture_processor import PictureProcessor
     from .readiness import gpu_readiness
 
-    device, dtype_name = edit_device(preset, options)
+    device, dtype_name = edit_device(preset, options, resolved)
     gpu = gpu_readiness(preset, device=device, cpu_offload=options.cpu_offload)
     if not gpu.ready:
         raise GPUTooSmallError(f"preset {preset.key!r} {gpu.note}: {gpu.remedy}")
@@ -55,9 +56,7 @@ def load_edit_engine(preset: Preset, options: EngineOptions) -> "EditEngine":
         from .tiny_edit import build_tiny_edit_models
 
         build_tiny_edit_models(Path(options.models_dir) / "tiny")
-    offline = options.offline or os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes")
-    root = _source(preset, options)(preset.base_model)
-    fetch = _Fetcher(preset, offline)
+    root = where(preset.base_model)
     only_here: dict[str, Any] = {"local_files_only": True} if offline else {}
     processor = fetch(preset.base_model, "processor", lambda: PictureProcessor.from_pretrained(
         root, subfolder="processor", **only_here))

@@ -91,16 +91,17 @@ def resolve_device(options: EngineOptions) -> tuple[str, str]:
 
 def load_engine(preset: Preset, options: EngineOptions) -> "PoseEngine":
     """Load ``preset`` now, uncached (``get_engine`` is the cached way)."""
+    offline = options.offline or os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes")
     if preset.is_edit:  # the second kind: avatar + skeleton into an edit model (pipelines.edit_loading)
         from .edit_loading import load_edit_engine
 
-        return load_edit_engine(preset, options)
+        return load_edit_engine(preset, options, resolve_device(options), where=_source(preset, options),
+                                fetch=_Fetcher(preset, offline), offline=offline)
     import torch
     from diffusers import AutoencoderKL, ControlNetModel
 
     device, dtype_name = resolve_device(options)
     dtype = getattr(torch, dtype_name)
-    offline = options.offline or os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes")
     if preset.local and preset.base_model.startswith("tiny/"):
         from .tiny import build_tiny_models, build_tiny_xl_models
 

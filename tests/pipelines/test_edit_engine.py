@@ -9,7 +9,7 @@ import json
 import numpy as np
 import pytest
 
-from conftest import noise_image
+from tests.pipelines.conftest import noise_image
 from pipelines.edit_engine import EDIT_INSTRUCTION, EditEngine, EditTierUnsupported, same_pose_chunks
 from pipelines.generation import PoseItem
 from pipelines.params import GenerationParams, ParamsError
