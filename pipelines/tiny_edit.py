@@ -43,6 +43,7 @@ SCHEDULER_CONFIG = dict(base_image_seq_len=256, base_shift=0.5, max_image_seq_le
                         num_train_timesteps=1000)
 AMPLIFY = 12.0  # the tiny VAE's output convolutions (see _amplify)
 SHARPEN_QK, SHARPEN_V = 8.0, 16.0  # the tiny transformer's attention (see _sharpen)
+QWEN_VOCAB = 152064  # Qwen2.5-VL's vocabulary (embedding rows)
 MIN_PIXELS = 56 * 56  # Qwen2-VL's own minimum (min_pixels 3136): 4 picture tokens after the 2x2 merge
 
 
@@ -167,8 +168,8 @@ def full_size_components(device: str = "cpu", dtype: str = "bfloat16") -> dict:
     """Qwen-Image-Edit's architecture at full size with random weights (no download): GPU benchmarks only.
 
     Transformer and VAE configs as the Qwen-Image repos publish them; the text encoder is
-    Qwen2.5-VL-7B-sized (28 layers of 3584, vision tower 32 blocks of 1280) over the tiny
-    tokenizer's vocabulary, so its embedding table is small but every layer is full size.
+    Qwen2.5-VL-7B-sized (28 layers of 3584, vision tower 32 blocks of 1280, its 152,064-token
+    embedding table and output head, so its memory is the real one) read through the tiny tokenizer.
     Built straight on ``device`` in ``dtype`` (28 B parameters in float32 on a CPU would be 112 GB)."""
     import torch
     from diffusers import AutoencoderKLQwenImage, FlowMatchEulerDiscreteScheduler, QwenImageTransformer2DModel
@@ -182,12 +183,12 @@ def full_size_components(device: str = "cpu", dtype: str = "bfloat16") -> dict:
     torch.manual_seed(TINY_EDIT_SEED)
     config = Qwen2_5_VLConfig(
         text_config=dict(hidden_size=3584, intermediate_size=18944, num_hidden_layers=28, num_attention_heads=28,
-                         num_key_value_heads=4, vocab_size=len(tokenizer), rope_theta=1e6,
+                         num_key_value_heads=4, vocab_size=QWEN_VOCAB, rope_theta=1e6,
                          rope_scaling={"mrope_section": [16, 24, 24], "rope_type": "default", "type": "default"}),
         vision_config=dict(depth=32, hidden_size=1280, intermediate_size=3420, num_heads=16, out_hidden_size=3584,
                            patch_size=14, spatial_merge_size=2, temporal_patch_size=2, window_size=112,
                            fullatt_block_indexes=[7, 15, 23, 31]),
-        hidden_size=3584, vocab_size=len(tokenizer), image_token_id=ids["<|image_pad|>"],
+        hidden_size=3584, vocab_size=QWEN_VOCAB, image_token_id=ids["<|image_pad|>"],
         video_token_id=ids["<|video_pad|>"], vision_start_token_id=ids["<|vision_start|>"],
         vision_end_token_id=ids["<|vision_end|>"])
     previous = torch.get_default_dtype()
