@@ -2,6 +2,7 @@
 
     python benchmarks/engine.py                      # tiny preset, 64 px, CPU
     python benchmarks/engine.py --preset standard --device cuda   # real-size random weights
+    python benchmarks/engine.py --preset best --device cuda       # the edit tier, full size, random weights
 
 (a) overhead_ratio = engine time / bare ``pipe(...)`` time for the same items on the same
     pipeline (bare gets its skeletons and face crop ready-made, made outside the timing; the engine
@@ -19,6 +20,13 @@ dispatch (about 1.2x with 1 thread, 1.4x with 2); prompt and face encoding are ~
 With a preset other than tiny the architecture is built full size from hard-coded configs with
 random weights (no download): throughput only, the pictures are noise, and the pro preset's
 refiner stage is not included.
+
+Edit presets (best, tiny-edit) are measured on their own (``edit_benchmark``): seconds per image
+through the engine (one call per pose; ``--variations`` pictures of a pose share a call), and on
+CUDA the peak GPU memory, the figure the preset's ``gpu_memory_gib`` states. best is built full
+size from configs with random weights (Qwen-Image-Edit's transformer and VAE, a Qwen2.5-VL-7B
+sized text encoder), straight on the GPU in bfloat16: no download, ~55 GiB before the first step.
+``--cpu-offload`` measures the model CPU offload figure (``gpu_memory_offload_gib``) instead.
 """
 
 from __future__ import annotations
@@ -47,8 +55,14 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--threads", type=int, default=0,
                         help="CPU threads for torch (default 0: torch's own default on this machine; "
                              "1 is steadier on a shared machine)")
+    parser.add_argument("--variations", type=int, default=1, help="edit presets: pictures per pose (one call)")
+    parser.add_argument("--cpu-offload", action="store_true", help="edit presets: model CPU offload")
     args = parser.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    from pipelines.presets import get_preset as _preset
+
+    if _preset(args.preset).is_edit:
+        return edit_benchmark(args)
 
     import torch
 
@@ -150,6 +164,80 @@ def main(argv: list[str] | None = None) -> dict:
         print(f"{name:<30}{value:>10.3f}{value / len(items):>13.3f}")
     for key in ("overhead_ratio", "overhead_ratio_new_avatar", "batch_speedup", "warm_load_s"):
         print(f"{key:<30}{result[key]:>10}")
+    print(json.dumps(result))
+    return result
+
+
+def edit_benchmark(args) -> dict:
+    """Seconds per image and peak GPU memory of an edit preset (see the module's docstring)."""
+    import torch
+    from PIL import Image
+
+    from pipelines.edit_engine import EditEngine
+    from pipelines.edit_loading import edit_device
+    from pipelines.generation import PoseItem
+    from pipelines.keypoints import Keypoints
+    from pipelines.loading import EngineOptions, edit_compute_path, get_engine
+    from pipelines.params import GenerationParams
+    from pipelines.presets import get_preset
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    preset = get_preset(args.preset)
+    models_dir = Path(args.models_dir or Path(tempfile.gettempdir()) / "pose-studio-bench-models")
+    options = EngineOptions(models_dir=models_dir, device=args.device, offline=True, cpu_offload=args.cpu_offload)
+    cuda = args.device.startswith("cuda")
+    started = time.perf_counter()
+    if preset.local:
+        engine = get_engine(preset.key, options)
+    else:
+        from diffusers import QwenImageEditPlusPipeline
+
+        from pipelines.tiny_edit import full_size_components
+
+        path = edit_device(preset, options, edit_compute_path(options))
+        device, dtype = path.device, path.dtype
+        build_on = "cpu" if args.cpu_offload else device
+        pipe = QwenImageEditPlusPipeline(**full_size_components(build_on, dtype))
+        if args.cpu_offload and cuda:
+            pipe.enable_model_cpu_offload(device=device)
+        pipe.set_progress_bar_config(disable=True)
+        engine = EditEngine(pipe, preset, compute=path)
+    load_s = time.perf_counter() - started
+    body = [[0.5, 0.1, 1], [0.5, 0.2, 1], [0.4, 0.2, 1], [0.36, 0.35, 1], [0.33, 0.5, 1], [0.6, 0.2, 1],
+            [0.64, 0.35, 1], [0.67, 0.5, 1], [0.45, 0.5, 1], [0.45, 0.7, 1], [0.45, 0.9, 1], [0.55, 0.5, 1],
+            [0.55, 0.7, 1], [0.55, 0.9, 1], [0.48, 0.08, 1], [0.52, 0.08, 1], [0.46, 0.09, 1], [0.54, 0.09, 1]]
+    pose = Keypoints.from_json({"aspect": 0.75, "body": body})
+    items = [PoseItem(f"p{i}v{v}", pose if i % 2 else pose.mirrored(), i * 10 + v)
+             for i in range(args.items) for v in range(args.variations)]
+    size = args.size
+    params = GenerationParams(prompt="a person", steps=args.steps, width=size, height=size).resolved(preset)
+    rng = torch.Generator().manual_seed(0)
+    avatar = Image.fromarray((torch.rand(512, 512, 3, generator=rng) * 255).to(torch.uint8).numpy())
+    list(engine.generate_poses(avatar, items[:1], params, batch_size=1))  # warm-up
+    if cuda:
+        torch.cuda.synchronize()
+        torch.cuda.reset_peak_memory_stats()
+    times = []
+    for _ in range(args.repeats):
+        t = time.perf_counter()
+        results = list(engine.generate_poses(avatar, items, params, batch_size=max(1, args.variations)))
+        if cuda:
+            torch.cuda.synchronize()
+        times.append(time.perf_counter() - t)
+        assert all(r.ok for r in results), [r.error for r in results if not r.ok]
+    per_image = statistics.median(times) / len(items)
+    result = {
+        "preset": preset.key, "device": torch.cuda.get_device_name(0) if cuda else engine.device,
+        "dtype": engine.dtype, "size": f"{params.width}x{params.height}", "steps": params.steps,
+        "guidance": params.guidance, "items": len(items), "variations": args.variations,
+        "cpu_offload": args.cpu_offload, "load_s": round(load_s, 1), "seconds_per_image": round(per_image, 3),
+        "peak_gpu_gib": round(torch.cuda.max_memory_allocated() / 2**30, 2) if cuda else None,
+        "preset_states_gib": preset.gpu_memory_offload_gib if args.cpu_offload else preset.gpu_memory_gib,
+    }
+    print(f"preset {preset.key}, {result['size']}, {params.steps} steps, {len(items)} images, "
+          f"load {load_s:.1f} s: {per_image:.2f} s an image, peak GPU memory {result['peak_gpu_gib']} GiB "
+          f"(the preset states {result['preset_states_gib']} GiB)")
     print(json.dumps(result))
     return result
 

@@ -79,6 +79,19 @@ def loaded_presets() -> list[str]:
     return sorted({preset_key for preset_key, _ in _engines})
 
 
+def edit_compute_path(options: EngineOptions) -> ComputePath:
+    """The compute path of an edit preset: as any other on an accelerator; on a CPU (tiny-edit, in
+    tests) float32 unless STUDIO_DTYPE says otherwise, since the CPU fast path was measured for the
+    ControlNet presets only."""
+    from dataclasses import replace
+
+    path = compute_path(options)
+    if path.device.startswith("cpu") and options.dtype is None:
+        path = replace(path, dtype="float32", channels_last=False,
+                       reason="the edit tier runs on GPUs; on a CPU it stays in float32")
+    return path
+
+
 def compute_path(options: EngineOptions) -> ComputePath:
     """Where and how the options' models run (pipelines.compute chooses what is not set)."""
     path = choose(options.device, options.dtype)
@@ -95,6 +108,12 @@ def load_engine(preset: Preset, options: EngineOptions) -> "PoseEngine":
 
 
 def _load(preset: Preset, options: EngineOptions) -> "PoseEngine":
+    offline = options.offline or os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes")
+    if preset.is_edit:  # the second kind: avatar + skeleton into an edit model (pipelines.edit_loading)
+        from .edit_loading import load_edit_engine
+
+        return load_edit_engine(preset, options, edit_compute_path(options), where=_source(preset, options),
+                                fetch=_Fetcher(preset, offline), offline=offline)
     import torch
     from diffusers import AutoencoderKL, ControlNetModel
 
@@ -102,7 +121,6 @@ def _load(preset: Preset, options: EngineOptions) -> "PoseEngine":
     use_threads(path.threads)
     dtype_name = path.dtype
     dtype = getattr(torch, dtype_name)
-    offline = options.offline or os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes")
     if preset.local and preset.base_model.startswith("tiny/"):
         from .tiny import build_tiny_models, build_tiny_xl_models
 

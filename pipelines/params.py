@@ -82,7 +82,15 @@ class GenerationParams:
         out = replace(self, **filled)
         if not out.negative_prompt and preset.negative_prompt:
             out = replace(out, negative_prompt=preset.negative_prompt)
-        return out.validate()
+        out.validate()
+        multiple = getattr(preset, "size_multiple", 8)  # the edit presets pack latents 2x2: 16 or 32
+        for name in ("width", "height"):
+            value = getattr(out, name)
+            if value % multiple:
+                lower = max(multiple, value - value % multiple)
+                raise ParamsError(f"{name} {value} is not a multiple of {multiple}, which the {preset.label} "
+                                  f"preset needs: use {lower} or {lower + multiple}")
+        return out
 
     def work_factor(self, preset: "Preset") -> Fraction:
         """One image's work (pixels x steps) over the preset's default, exact: what prices scale by.

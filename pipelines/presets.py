@@ -23,6 +23,12 @@ HALF_DTYPES = ("float16", "bfloat16")
 VARIANT_COMPONENTS = ("base", "controlnet", "vae", "refiner")
 
 
+# The two kinds of preset (``Preset.kind``): which engine loads it (pipelines.loading.load_engine).
+CONTROLNET = "controlnet"  # a pose ControlNet on the skeleton + an IP-Adapter on the avatar's face
+EDIT = "edit"  # an edit model given two pictures: the avatar (who) and the skeleton (how they stand)
+KINDS = (CONTROLNET, EDIT)
+
+
 class UnknownPresetError(ValueError):
     """A preset key that does not exist; the message lists the ones that do."""
 
@@ -31,12 +37,12 @@ class UnknownPresetError(ValueError):
 class Preset:
     key: str
     label: str
-    family: str  # "sd15" | "sdxl": which pipeline classes load it (pipeline_classes)
+    family: str  # "sd15" | "sdxl" | "qwen_edit": which pipeline classes load it (pipeline_classes)
     base_model: str
-    controlnet: str
-    ip_adapter_repo: str
-    ip_adapter_subfolder: str
-    ip_adapter_weight: str
+    controlnet: str = ""  # the ControlNet kind only (as are the IP-Adapter fields)
+    ip_adapter_repo: str = ""
+    ip_adapter_subfolder: str = ""
+    ip_adapter_weight: str = ""
     # Where the IP-Adapter's CLIP image encoder lives: a bare name is inside ip_adapter_subfolder,
     # a path with "/" is relative to the repo root (diffusers' load_ip_adapter convention).
     image_encoder: str = "image_encoder"
@@ -69,8 +75,22 @@ class Preset:
     # Redraw small faces (full-body shots) at the model's native size: the face pass.
     face_pass: bool = False
     internal: bool = False  # tests only: not listed, not offered in the studio
+    # The edit kind ------------------------------------------------------------------------
+    kind: str = CONTROLNET  # CONTROLNET or EDIT (see KINDS)
+    # GPU memory (GiB) the preset needs with everything on the GPU, and with model CPU offload
+    # (STUDIO_CPU_OFFLOAD: one part on the GPU at a time). 0: runs anywhere, CPUs included.
+    # Checked against the device before any charge (pipelines.readiness.gpu_readiness) and at load.
+    gpu_memory_gib: float = 0
+    gpu_memory_offload_gib: float = 0
+    # Width and height must be multiples of this (the edit pipeline packs 2x2 latent patches:
+    # twice its VAE's downsampling).
+    size_multiple: int = 8
+    # The weights' precision on a GPU when the studio does not set STUDIO_DTYPE (None: float16).
+    gpu_dtype: str | None = None
 
     def __post_init__(self):
+        if self.kind not in KINDS:
+            raise ValueError(f"preset {self.key!r}: kind {self.kind!r}; use one of {', '.join(KINDS)}")
         unknown = set(self.fp16_variants) - set(VARIANT_COMPONENTS)
         if unknown:
             raise ValueError(f"preset {self.key!r}: fp16_variants names {sorted(unknown)}; "
@@ -81,7 +101,13 @@ class Preset:
         return "fp16" if dtype in HALF_DTYPES and component in self.fp16_variants else None
 
     @property
+    def is_edit(self) -> bool:
+        return self.kind == EDIT
+
+    @property
     def model_ids(self) -> dict[str, str]:
+        if self.is_edit:
+            return {"base": self.base_model}
         ids = {"base": self.base_model, "controlnet": self.controlnet,
                "ip_adapter": f"{self.ip_adapter_repo}/{self.ip_adapter_subfolder}/{self.ip_adapter_weight}",
                "image_encoder": self.image_encoder}
@@ -103,6 +129,10 @@ _SDXL_VAE = "madebyollin/sdxl-vae-fp16-fix"
 _SDXL_FP16 = frozenset({"base"})
 _SDXL_LICENCE = ("CreativeML OpenRAIL++-M (SDXL base); Apache-2.0 (xinsir ControlNet, IP-Adapter); "
                  "MIT (VAE fix)")
+
+# What the edit model must not draw: the skeleton it was shown is a guide, not part of the picture.
+EDIT_NEGATIVE = ("skeleton, stick figure, coloured lines, diagram, " + DEFAULT_NEGATIVE)
+_QWEN_EDIT = "Qwen/Qwen-Image-Edit-2511"
 
 PRESETS: dict[str, Preset] = {
     p.key: p for p in (
@@ -172,6 +202,27 @@ PRESETS: dict[str, Preset] = {
             description="Random-weight models of the pro preset's classes (SDXL ControlNet, IP-Adapter, refiner): "
                         "tests only.",
         ),
+        Preset(
+            key="best", label="Best likeness (GPU)", family="qwen_edit", kind=EDIT, base_model=_QWEN_EDIT,
+            scheduler="flow_match", steps=40, guidance=4.0, width=832, height=1216, size_multiple=16,
+            negative_prompt=EDIT_NEGATIVE, line_style=LineStyle.XINSIR, gpu_dtype="bfloat16",
+            # ~20 B (transformer) + ~8 B (Qwen2.5-VL text encoder) parameters in bf16: ~54 GiB of weights;
+            # ~60 GiB at work (published for one H200). Offloaded, the transformer (38 GiB) is the
+            # largest part on the GPU at a time; the 6 GiB for its work at 1 megapixel are an estimate.
+            gpu_memory_gib=60, gpu_memory_offload_gib=44,
+            licence="Apache-2.0",
+            description="Qwen-Image-Edit-2511 given two pictures, the avatar and the pose's skeleton (body and "
+                        "hands), and asked for this person in that pose: the whole person is kept (face, hair, "
+                        "clothes), not only a face crop. About 1 megapixel, 40 steps; needs a large GPU.",
+        ),
+        Preset(
+            key="tiny-edit", label="Tiny edit (test)", family="qwen_edit", kind=EDIT, base_model="tiny/qwen-image-edit",
+            scheduler="flow_match", steps=2, guidance=4.0, width=64, height=64, size_multiple=32,
+            negative_prompt=EDIT_NEGATIVE, line_style=LineStyle.XINSIR, local=True, internal=True,
+            licence="random weights made by this project",
+            description="Random-weight models of the best preset's classes (QwenImageEditPlusPipeline, a "
+                        "Qwen2.5-VL text encoder): tests only.",
+        ),
     )
 }
 
@@ -201,4 +252,5 @@ def pipeline_classes(family: str) -> tuple[type, type, type]:
     if family == "sdxl":
         return (diffusers.StableDiffusionXLControlNetPipeline, diffusers.StableDiffusionXLPipeline,
                 diffusers.StableDiffusionXLImg2ImgPipeline)
-    raise ValueError(f"preset family {family!r} is not supported; use 'sd15' or 'sdxl'")
+    raise ValueError(f"preset family {family!r} is not supported by the ControlNet kind; use 'sd15' or 'sdxl' "
+                     "(edit presets load through pipelines.edit_loading)")

@@ -8,6 +8,8 @@ so they load a preset with the same options and share one cached engine per proc
 from __future__ import annotations
 
 import os
+import sys
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from studio.core import Studio
@@ -57,7 +59,8 @@ def readiness(studio: Studio, preset_key: str, *, here: bool = False) -> "Readin
     if studio.settings.redis_url and not here:
         return None
     options = engine_options(studio.settings)
-    return preset_readiness(get_preset(preset_key), models_dir=options.models_dir, offline=options.offline)
+    return preset_readiness(get_preset(preset_key), models_dir=options.models_dir, offline=options.offline,
+                            device=options.device, cpu_offload=options.cpu_offload)
 
 
 def refuse_unready(studio: Studio, preset_key: str, *, here: bool = False, what: str) -> None:
@@ -68,7 +71,7 @@ def refuse_unready(studio: Studio, preset_key: str, *, here: bool = False, what:
     answer = readiness(studio, preset_key, here=here)
     if answer is not None and not answer.ready:
         raise InvalidInput(f"{what} cannot run on this studio now: the {preset_key!r} preset {answer.note}. "
-                           "Nothing was charged; ask the studio's admin to add the models.")
+                           f"Nothing was charged; {answer.remedy}.")
 
 
 def compute_report(studio: Studio) -> dict:
@@ -78,5 +81,13 @@ def compute_report(studio: Studio) -> dict:
 
     options = engine_options(studio.settings)
     engine = loaded_engine(studio.settings.preset, options)
-    path = engine.compute if engine is not None else compute_path(options)
+    if engine is not None:
+        path = engine.compute
+    elif options.device is None and "torch" not in sys.modules:
+        # Whether there is a GPU takes importing torch to tell (seconds): a health check must not. A
+        # web process that never loads models (RQ workers draw) says what a CPU here would get.
+        path = compute_path(replace(options, device="cpu"))
+        path = replace(path, reason=f"{path.reason} (if no GPU is found when the models load)")
+    else:
+        path = compute_path(options)
     return {**path.to_json(), "loaded": engine is not None, "preset": studio.settings.preset}

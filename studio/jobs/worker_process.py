@@ -76,7 +76,13 @@ def run_worker(*, burst: bool = False, preload: bool = True) -> int:
     queue = RQJobQueue(studio.settings.redis_url)
     studio.queue = queue
     if preload:
-        engine = engine_for(studio)  # loaded once here, kept for every job of this process
+        from pipelines.edit_loading import GPUTooSmallError
+        from pipelines.loading import ModelUnavailableError
+
+        try:
+            engine = engine_for(studio)  # loaded once here, kept for every job of this process
+        except (GPUTooSmallError, ModelUnavailableError) as exc:  # one line saying why, no traceback
+            raise StartupError(f"the worker cannot run STUDIO_PRESET={studio.settings.preset}: {exc}") from None
         log.info("worker ready: preset %s on %s", engine.preset.key, engine.device)
     recover(studio)
     worker = StudioWorker(studio, [queue.queue], connection=queue.redis,

@@ -148,8 +148,13 @@ def _validated_request(studio: Studio, user_id: int, request: SubmitRequest) -> 
     if unknown:
         raise InvalidInput(f"unknown export format(s): {', '.join(map(str, unknown))}; "
                            f"choose from {', '.join(EXPORT_FORMATS)}")
-    return replace(request, pose_ids=pose_ids, variations=variations, params=params,
-                   background=_validated_background(studio, user_id, request.background),
+    background = _validated_background(studio, user_id, request.background)
+    if preset.is_edit and background and "prompt" in background:
+        from pipelines.edit_engine import unsupported
+
+        raise InvalidInput(f"New background: {unsupported(preset, 'generated scene backgrounds')}, or pick a "
+                           "colour or an uploaded picture (or describe the place in the prompt)")
+    return replace(request, pose_ids=pose_ids, variations=variations, params=params, background=background,
                    export_formats=tuple(dict.fromkeys(formats)))
 
 

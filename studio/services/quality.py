@@ -81,6 +81,18 @@ def _preset_face_pass(preset: Any) -> bool:
     return bool(getattr(preset, "face_pass", False))
 
 
+def _edit_preset(preset: Any) -> Any:
+    """``preset`` (a Preset or its key) when it is of the edit kind, else None."""
+    if isinstance(preset, str):
+        from pipelines.presets import UnknownPresetError, get_preset
+
+        try:
+            preset = get_preset(preset)
+        except UnknownPresetError:
+            return None
+    return preset if getattr(preset, "is_edit", False) else None
+
+
 def _bar(value: Any, what: str) -> float:
     """A bar as stored and sent: a share of 1 (0.6 is 60 %); the UI shows and takes percent."""
     number = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
@@ -108,6 +120,10 @@ def validated_checks(raw: dict[str, Any] | None, *, settings: Settings, face_not
         raise InvalidInput("re-roll drifts must be true or false")
     if not isinstance(chosen["face_pass"], bool):
         raise InvalidInput("face pass must be true or false")
+    edit = _edit_preset(preset)
+    if chosen["face_pass"] and edit is not None:
+        raise InvalidInput(f"Face pass: not available with {edit.label}: the edit model draws the face from the "
+                           "avatar itself; untick it")
     rerolls = chosen["max_rerolls"]
     if isinstance(rerolls, (int, float)) and not isinstance(rerolls, bool) and rerolls > settings.max_rerolls:
         raise InvalidInput(f"re-rolls per image: at most {settings.max_rerolls} (this studio's limit); got {rerolls}")

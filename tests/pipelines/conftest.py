@@ -86,3 +86,11 @@ def _fresh_face_cache():
     clear_face_cache()
     yield
     clear_face_cache()
+
+
+@pytest.fixture(scope="session")
+def edit_engine(engine_options):
+    """The internal tiny-edit preset: QwenImageEditPlusPipeline with random weights, built offline."""
+    from pipelines.loading import get_engine
+
+    return get_engine("tiny-edit", engine_options)

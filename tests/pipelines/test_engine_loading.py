@@ -91,8 +91,13 @@ def test_tiny_models_are_built_once_in_the_standard_layout(models_dir):
 def test_presets_match_the_spec():
     from pipelines.presets import PRESETS, get_preset, public_preset_keys
 
-    assert public_preset_keys() == ["tiny", "fast", "standard", "pro"]  # tiny-xl is for tests only
     fast, standard, pro = (get_preset(k) for k in ("fast", "standard", "pro"))
+    # tiny-xl and tiny-edit are for tests only
+    assert public_preset_keys() == ["tiny", "fast", "standard", "pro", "best"]
+    best = get_preset("best")
+    assert best.is_edit and best.base_model == "Qwen/Qwen-Image-Edit-2511" and best.licence == "Apache-2.0"
+    assert best.gpu_memory_gib > best.gpu_memory_offload_gib > 0 and best.gpu_dtype == "bfloat16"
+    assert PRESETS["tiny-edit"].internal and PRESETS["tiny-edit"].is_edit and not fast.is_edit
     assert fast.family == "sd15" and fast.lora == "latent-consistency/lcm-lora-sdv1-5"
     for preset in (standard, pro):
         assert preset.family == "sdxl" and preset.base_model == "stabilityai/stable-diffusion-xl-base-1.0"

@@ -37,10 +37,13 @@ def test_json_round_trip_and_unknown_keys():
 
 
 def test_presets_are_complete():
-    assert {"tiny", "fast", "standard", "pro"} <= set(PRESETS)
+    assert {"tiny", "fast", "standard", "pro", "best", "tiny-edit"} <= set(PRESETS)
     for preset in PRESETS.values():
         GenerationParams().resolved(preset)  # defaults are valid
-        assert preset.licence and preset.description and preset.family in ("sd15", "sdxl")
+        assert preset.licence and preset.description
+        # each kind loads through its own seam: the ControlNet families, or the edit pipeline
+        assert preset.family in (("qwen_edit",) if preset.is_edit else ("sd15", "sdxl"))
+        assert preset.width % preset.size_multiple == 0 and preset.height % preset.size_multiple == 0
     with pytest.raises(UnknownPresetError, match="choose one of: tiny"):
         get_preset("nope")
 

@@ -54,10 +54,25 @@ def check_affordable(studio: Studio, user_id: int, cost: int, what: str) -> None
     """Refuse before drawing what the creator could not pay for (the charge checks again), or
     what this machine cannot draw (the studio's preset without its models, offline)."""
     refuse_unready(studio, studio.settings.preset, here=True, what=what[:1].upper() + what[1:])
+    refuse_edit_preset(studio, what)
     db = studio.db
     balance = credits.balance(db, user_id=user_id)
     if balance < cost:
         raise InsufficientCredits(cost, balance, what)
+
+
+def refuse_edit_preset(studio: Studio, what: str) -> None:
+    """Avatars are drawn from words by the studio's preset: an edit preset (best) only redraws a
+    picture it is given, so it is refused here, before any charge, in words that say what to do."""
+    from pipelines.presets import get_preset
+
+    preset = get_preset(studio.settings.preset)
+    if preset.is_edit:
+        from pipelines.edit_engine import unsupported
+
+        raise InvalidInput(f"{what[:1].upper() + what[1:]} cannot be drawn on this studio: its preset "
+                           f"{unsupported(preset, 'avatars from words')} (STUDIO_PRESET), or upload a photo. "
+                           "Nothing was charged.")
 
 
 def charge_by_key(session: Session, key: str) -> CreditLedger | None:
