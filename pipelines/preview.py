@@ -19,12 +19,12 @@ from typing import Any
 
 from PIL import Image, ImageDraw
 
-from pipelines.keypoints import JOINT, Keypoints
+from pipelines.keypoints import HAND_SIDES, JOINT, Keypoints
 
 logger = logging.getLogger(__name__)
 
 # Bump when the drawing changes, so cached thumbnails are drawn again.
-RENDER_VERSION = 1
+RENDER_VERSION = 2  # 2: hands drawn
 SUPERSAMPLE = 4
 
 CARD = (255, 255, 255)
@@ -83,9 +83,11 @@ def render_preview(keypoints: Keypoints, size: int = 256, *,
 
     pts = {name: (x0 + x * card_w, y0 + y * card_h)
            for name, i in JOINT.items() for x, y, v in [keypoints.body[i]] if v > 0}
+    hands = {side: [(x0 + x * card_w, y0 + y * card_h) if v > 0 else None for x, y, v in hand]
+             for side, hand in zip(HAND_SIDES, keypoints.hands or ()) if any(v > 0 for _, _, v in hand)}
     unit = head_unit(pts) or 0.12 * card_h
     figure = Image.new("RGBA", (s, s), (0, 0, 0, 0))
-    _draw_figure(ImageDraw.Draw(figure), pts, unit, card_h, (x0, y0, x0 + card_w, y0 + card_h))
+    _draw_figure(ImageDraw.Draw(figure), pts, unit, card_h, (x0, y0, x0 + card_w, y0 + card_h), hands)
     mask = Image.new("L", (s, s), 0)
     ImageDraw.Draw(mask).rounded_rectangle((x0, y0, x0 + card_w, y0 + card_h), radius=radius, fill=255)
     clipped = Image.new("RGBA", (s, s), (0, 0, 0, 0))
@@ -106,7 +108,8 @@ def _extend(p: tuple[float, float], q: tuple[float, float], length: float) -> tu
 
 
 def _draw_figure(draw: ImageDraw.ImageDraw, pts: dict[str, tuple[float, float]], unit: float,
-                 card_h: float, card: tuple[float, float, float, float]) -> None:
+                 card_h: float, card: tuple[float, float, float, float],
+                 hands: dict[str, list[tuple[float, float] | None]]) -> None:
     def limb(a: str, b: str, width: float, colour: tuple[int, int, int]) -> None:
         if a in pts and b in pts:
             _capsule(draw, pts[a], pts[b], width * unit, colour)
@@ -158,7 +161,9 @@ def _draw_figure(draw: ImageDraw.ImageDraw, pts: dict[str, tuple[float, float]],
         if sho in pts and elb not in pts:  # cut off: hang the upper arm out of the card
             _capsule(draw, pts[sho], (pts[sho][0] + (0.15 if side == "left" else -0.15) * unit,
                                       pts[sho][1] + 3 * unit), 0.36 * unit, colour)
-        if wri in pts:
+        if side in hands:
+            _draw_hand(draw, hands[side], unit, colour)
+        elif wri in pts:
             end = _extend(pts[elb], pts[wri], math.dist(pts[elb], pts[wri]) + 0.2 * unit) if elb in pts else pts[wri]
             _dot(draw, end, 0.2 * unit, colour)
         for j in (sho, elb, wri):
@@ -183,6 +188,27 @@ def _draw_figure(draw: ImageDraw.ImageDraw, pts: dict[str, tuple[float, float]],
             _dot(draw, pts["nose"], 0.06 * unit, FACE_DOT)
     if neck:
         _dot(draw, neck, 0.07 * unit, JOINT_DOT)
+
+
+# OpenPose hand points: 0 the wrist, then four per digit from the thumb to the little finger.
+_DIGITS = ((0, 1, 2, 3, 4), (5, 6, 7, 8), (9, 10, 11, 12), (13, 14, 15, 16), (17, 18, 19, 20))
+_PALM = (0, 1, 5, 9, 13, 17)
+
+
+def _draw_hand(draw: ImageDraw.ImageDraw, hand: list[tuple[float, float] | None], unit: float, colour) -> None:
+    """A palm and five fingers, so a thumbs up or a peace sign reads at gallery size. The fingers
+    get a darker edge first: a hand held over the chest or an arm would melt into it otherwise."""
+    edge = tuple(round(c * 0.62) for c in colour)
+    palm = [hand[i] for i in _PALM if hand[i] is not None]
+    for extra, fill in ((0.07 * unit, edge), (0.0, colour)):
+        if len(palm) >= 3:
+            draw.polygon(palm, fill=fill, outline=fill, width=max(1, int(extra)))
+        for digit in _DIGITS:
+            if digit[0] != 0 and hand[0] is not None and hand[digit[0]] is not None:
+                _capsule(draw, hand[0], hand[digit[0]], 0.12 * unit + extra, fill)  # the palm's breadth
+            for a, b in zip(digit, digit[1:]):
+                if hand[a] is not None and hand[b] is not None:
+                    _capsule(draw, hand[a], hand[b], (0.11 if digit[0] == 0 else 0.09) * unit + extra, fill)
 
 
 def _head(pts: dict[str, tuple[float, float]], unit: float):

@@ -89,3 +89,24 @@ def test_concurrent_writers_leave_one_whole_file(tmp_path, monkeypatch):
     monkeypatch.setattr(Path, "exists", lambda self: False)  # pretend it was not there yet
     assert preview.preview_path(tmp_path, "fitness-squat", kp) == path
     assert path.read_bytes() == before and not list(tmp_path.glob(".*"))
+
+
+def test_a_gesture_pose_shows_its_fingers():
+    """A peace sign's thumbnail draws the two raised fingers above the hand, where a pose
+    without hand keypoints shows only the arm."""
+    kp = _pose("peace-sign")["keypoints"]
+    without = dict(kp, hands=None)
+    size = 128
+    a = np.asarray(preview.render_preview(Keypoints.from_json(kp), size)).astype(int)
+    b = np.asarray(preview.render_preview(Keypoints.from_json(without), size)).astype(int)
+    changed = np.abs(a - b).sum(axis=2) > 40
+    assert changed.sum() > 20, "the hand adds pixels"
+    # Where the fingertips are (index 8 and middle 12 of the right hand), the hand is drawn.
+    card = size * (1 - 2 * 0.06)
+    left = (size - card * kp["aspect"]) / 2
+    for tip in (8, 12):
+        x, y, _ = kp["hands"][1][tip]
+        px, py = int(left + x * card * kp["aspect"]), int(size * 0.06 + y * card)
+        assert _figure_mask(Image.fromarray(a.astype(np.uint8)))[py - 1:py + 2, px - 1:px + 2].any(), tip
+        assert not _figure_mask(Image.fromarray(b.astype(np.uint8)))[py - 1:py + 2, px - 1:px + 2].any(), \
+            "without hands the fingertips are empty card"

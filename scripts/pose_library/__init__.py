@@ -1,0 +1,1 @@
+"""The parts of scripts/build_pose_library.py: the skeleton, hands, framing, recipe reading and checks."""
