@@ -139,9 +139,9 @@ def test_user_b_gets_nothing_by_any_link_user_a_received(studio_url, tmp_path):
     listing = ana_raw.call(grid, [None] * len(grid["inputs"])).output[0]
     links.append(listing[0]["image"]["url"])
     tab = uuid.uuid4().hex  # one page: opening the batch keeps it in that page's State for the ZIP button
-    table = {"headers": ["#"], "data": [[batch["generation_id"]]]}
-    opened = ana_raw.call(ana_raw.event_writing("history-title", "select"), [table, "made", "all"],  # + sort, show
-                          event_data={"index": [0, 0], "value": batch["generation_id"]}, session=tab)
+    # A History card pressed: the page sends the batch's id as the click's event data.
+    opened = ana_raw.call(ana_raw.event_writing("history-title", "click"), ["made", "all"],  # sort, show
+                          event_data={"batch": batch["generation_id"]}, session=tab)
     assert opened.output, opened.body
     zip_html = ana_raw.call(ana_raw.event_writing("history-download", "click"), [None], session=tab).output[0]
     links.append(zip_html.split("href='")[1].split("'")[0])
