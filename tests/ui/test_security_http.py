@@ -103,7 +103,8 @@ def test_a_file_the_client_uploaded_is_taken(studio_url, tmp_path):
     ana = raw(url, "ana")
     mine = ana.upload(Path(make_photo(tmp_path / "me.png")))
     check = ana.event_writing("avatar-photo-preview", "upload")
-    reply = ana.call(check, [{"path": mine, "orig_name": "me.png", "meta": {"_type": "gradio.FileData"}}])
+    # The photo box takes several files: a list of them.
+    reply = ana.call(check, [[{"path": mine, "orig_name": "me.png", "meta": {"_type": "gradio.FileData"}}]])
     assert reply.status == 200 and reply.output, reply.body
     assert "data:image/webp;base64," in reply.output[0] and "320x400 px" in reply.output[0]
 
@@ -214,8 +215,8 @@ def test_refused_uploads_stay_small_in_memory(studio_url, tmp_path):
 
     def through_the_page():
         uploaded = ana.upload(big)
-        replies.append(ana.call(check, [{"path": uploaded, "orig_name": "bomb.png",
-                                         "meta": {"_type": "gradio.FileData"}}]))
+        replies.append(ana.call(check, [[{"path": uploaded, "orig_name": "bomb.png",
+                                          "meta": {"_type": "gradio.FileData"}}]]))
 
     rise = peak_rise_mb(through_the_page)
     assert rise < REFUSED_UPLOAD_BOUND_MB, rise
