@@ -1,16 +1,15 @@
-"""Avatar: projects, and an avatar from a photo, from words, or from a preset."""
+"""Avatar: projects, and an avatar from photos (avatar_photos), from words, or from a preset; the
+chosen avatar's details, and the same-person check (avatar_likeness)."""
 
 from __future__ import annotations
 
 import gradio as gr
 
 from pipelines.avatar_prompt import persona_prompt
-from pipelines.likeness import LIKENESS_BAR, SAME_PERSON_DISTANCE
-from studio.services import avatars, credits, likeness, projects
-from studio.services.errors import InvalidInput
-from studio.services.quality import percent
-from studio.ui import form
-from studio.ui.common import Page, Shared, Viewer, creator_errors, esc, new_key, photo_preview, uploaded_file, tiles
+from studio.services import avatars, credits, projects
+from studio.ui import avatar_likeness, avatar_photos, form
+from studio.ui.avatar_photos import NEXT_STEP
+from studio.ui.common import Page, Shared, Viewer, creator_errors, esc, new_key, tiles
 from studio.ui.safeguards import armed_for, confirmed, working
 
 # What the creator may pick for each visual attribute the studio keeps (avatars.ATTRIBUTE_FIELDS);
@@ -31,8 +30,7 @@ ATTRIBUTES = tuple((field, field.replace("_", " ").capitalize(), SUGGESTIONS.get
 # The avatar columns the details form shows, in the order of its inputs.
 DETAIL_COLUMNS = ("name", "persona_name", "persona_age", "persona_personality", *avatars.ATTRIBUTE_FIELDS)
 # Catalog entries of the three ways to make an avatar: the labels show their prices.
-UPLOAD, WORDS, PRESET = "avatar.upload", "avatar.words", "avatar.preset"
-NEXT_STEP = "Next: open the **Pose gallery** tab and pick the poses for this person."
+WORDS, PRESET = "avatar.words", "avatar.preset"  # UPLOAD: avatar_photos
 
 
 def _chosen_project(value, what: str = "Create or choose a project first.") -> int:
@@ -79,34 +77,9 @@ def pick_candidate(candidates: list, evt: gr.SelectData):
     return int(evt.index)
 
 
-@creator_errors
-def check_photo(photo: str | None) -> str:
-    """The chosen photo as the studio will keep it, or what is wrong with it, before any charge."""
-    return photo_preview(photo, "Photo")
-
-
 # Gradio maps inputs to parameters by position, and injects gr.Request by type only up to a
 # *args: so handlers that take the attributes take the request first and the attributes last,
 # as *attributes in ATTRIBUTES order.
-
-
-def same_person_html(answer: dict) -> str:
-    """A likeness answer in words a creator acts on: "Likeness 81 % — the same person",
-    "Likeness 43 % — probably someone else", or "Likeness not measured: <why>"."""
-    if answer["likeness"] is None:
-        note = answer["note"] or "not measured"
-        return f"<div class='same-person' data-same=''>Likeness {esc(note)}.</div>"
-    verdict = "the same person" if answer["same_person"] else "probably someone else"
-    return (f"<div class='same-person' data-same='{str(answer['same_person']).lower()}'>"
-            f"<b>Likeness {percent(answer['likeness'])} — {verdict}</b><br/>"
-            f"<small>{percent(LIKENESS_BAR)} and above reads as the same person (face descriptor distance "
-            f"{answer['distance']:.2f}; under {SAME_PERSON_DISTANCE} is the same person).</small></div>")
-
-
-@creator_errors
-def check_compared_photo(photo: str | None) -> tuple[str, str]:
-    """The photo to compare as the studio reads it, or what is wrong with it; the last answer goes."""
-    return photo_preview(photo, "Photo to compare"), ""
 
 
 class AvatarTab:
@@ -118,6 +91,11 @@ class AvatarTab:
         self.db = page.studio.db
         self.prices = {row.key: row.credit_cost for row in credits.catalog(self.db, kind="avatar")}
 
+    @staticmethod
+    def chosen_project(value, what: str) -> int:
+        """The project the menu holds, or a refusal saying ``what`` to do first."""
+        return _chosen_project(value, what)
+
     def priced(self, text: str, key: str) -> str:
         """``text · N credits``, N from the price catalog (the price the service charges)."""
         return f"{text} · {self.prices[key]} credits" if key in self.prices else text
@@ -125,11 +103,11 @@ class AvatarTab:
     def _project_choices(self, user_id: int) -> list[tuple[str, int]]:
         return [(f"{p.name} ({p.avatar_count})", p.id) for p in projects.list_projects(self.db, user_id=user_id)]
 
-    def _projects_update(self, user_id: int, selected: int) -> dict:
+    def projects_update(self, user_id: int, selected: int) -> dict:
         """The project list again: its labels carry avatar counts, which just changed."""
         return gr.update(choices=self._project_choices(user_id), value=selected)
 
-    def _avatars(self, viewer: Viewer, project_id: int | None) -> tuple[list[tuple[str, str]], list[int]]:
+    def avatars_shown(self, viewer: Viewer, project_id: int | None) -> tuple[list[tuple[str, str]], list[int]]:
         """The project's avatar cards and, index for index, their ids."""
         cards, ids = [], []
         if project_id is None:
@@ -146,7 +124,7 @@ class AvatarTab:
         viewer = self.page.viewer(request)
         choices = self._project_choices(viewer.user.id)
         selected = choices[0][1] if choices else None
-        cards, ids = self._avatars(viewer, selected)
+        cards, ids = self.avatars_shown(viewer, selected)
         hint = ("Create a project to keep this person's avatars together, e.g. *Spring catalogue*."
                 if not choices else NEXT_STEP if cards else
                 "Add an avatar to this project: upload a photo, describe a person, or start from a preset.")
@@ -161,7 +139,7 @@ class AvatarTab:
 
     @creator_errors
     def show_project(self, project_id, request: gr.Request):
-        return self._avatars(self.page.viewer(request), _project_id(project_id))
+        return self.avatars_shown(self.page.viewer(request), _project_id(project_id))
 
     @creator_errors
     def remove_project(self, project_id, armed, request: gr.Request):
@@ -177,21 +155,8 @@ class AvatarTab:
         removed = projects.delete_project(self.page.studio, user_id=viewer.user.id, project_id=pid)
         choices = self._project_choices(viewer.user.id)
         selected = choices[0][1] if choices else None
-        return (gr.update(choices=choices, value=selected), *self._avatars(viewer, selected),
+        return (gr.update(choices=choices, value=selected), *self.avatars_shown(viewer, selected),
                 f"Project deleted with its {removed} avatar(s). Images of past batches are kept in History.", None)
-
-    @creator_errors
-    def save_uploaded_avatar(self, project_id, name: str, photo: str | None, key: str, request: gr.Request):
-        viewer = self.page.viewer(request)
-        pid = _chosen_project(project_id, "Create or choose a project first, then upload the photo.")
-        if not photo:
-            raise gr.Error("Choose a photo to upload: a JPEG, PNG or WebP of the person, at least 256 px.")
-        avatar = avatars.create_from_upload(self.page.studio, user_id=viewer.user.id, project_id=pid,
-                                            name=name or "Avatar", file_path=uploaded_file(photo, "Photo"),
-                                            submission_key=key)
-        return (*self._avatars(viewer, pid),
-                f"Avatar **{esc(avatar.name)}** saved ({self.prices[UPLOAD]} credits). {NEXT_STEP}",
-                new_key(), None, "", self._projects_update(viewer.user.id, pid))
 
     @creator_errors
     def start_from_example(self, slug: str):
@@ -237,8 +202,8 @@ class AvatarTab:
             candidate_path=chosen["path"], persona=_persona(name, age, personality, background),
             attributes=_attributes(attributes), prompt=chosen["prompt"], negative_prompt=chosen["negative"],
             seed=chosen["seed"])
-        return (*self._avatars(viewer, pid), [], [], None, f"Avatar **{esc(avatar.name)}** saved. {NEXT_STEP}",
-                self._projects_update(viewer.user.id, pid))
+        return (*self.avatars_shown(viewer, pid), [], [], None, f"Avatar **{esc(avatar.name)}** saved. {NEXT_STEP}",
+                self.projects_update(viewer.user.id, pid))
 
     @creator_errors
     def preset_details(self, slug: str):
@@ -253,9 +218,9 @@ class AvatarTab:
             raise gr.Error("Choose a preset first.")
         avatar = avatars.create_from_preset(self.page.studio, user_id=viewer.user.id, project_id=pid,
                                             preset_slug=slug, submission_key=key)
-        return (*self._avatars(viewer, pid),
+        return (*self.avatars_shown(viewer, pid),
                 f"Avatar **{esc(avatar.name)}** created ({self.prices[PRESET]} credits). {NEXT_STEP}", new_key(),
-                self._projects_update(viewer.user.id, pid))
+                self.projects_update(viewer.user.id, pid))
 
     @creator_errors
     def select_avatar(self, avatar_ids: list[int], request: gr.Request, evt: gr.SelectData):
@@ -286,25 +251,8 @@ class AvatarTab:
                     f"Press **Delete avatar** again to delete “{esc(avatar.name)}” for good. "
                     "Batches made with it keep their images.", armed_for(("avatar", avatar.id)))
         avatars.delete_avatar(self.page.studio, user_id=viewer.user.id, avatar_id=int(avatar_id))
-        return (*self._avatars(viewer, _project_id(project_id)), None, gr.update(visible=False),
+        return (*self.avatars_shown(viewer, _project_id(project_id)), None, gr.update(visible=False),
                 "Avatar deleted.", None)
-
-    @creator_errors
-    def same_person(self, avatar_id, photo, request: gr.Request) -> str:
-        """The likeness of a photo to the chosen avatar, in words; free, nothing stored."""
-        user = self.page.user(request)
-        if not avatar_id:
-            raise gr.Error("Click an avatar above first, then choose the photo to compare.")
-        if not photo:
-            raise gr.Error("Photo to compare: choose a photo of the person first.")
-        try:
-            answer = likeness.same_as_avatar(self.page.studio, user_id=user.id, avatar_id=int(avatar_id),
-                                             photo_path=uploaded_file(photo, "Photo to compare"))
-        except InvalidInput as exc:
-            # The photo refused (no face, several faces, not a picture): said beside it, where the
-            # creator looks for the answer; anything else is a toast (creator_errors).
-            return f"<div class='photo-refused' role='alert'>{esc(exc)}</div>"
-        return same_person_html(answer)
 
 
 def render(page: Page, shared: Shared) -> None:
@@ -323,6 +271,7 @@ def render(page: Page, shared: Shared) -> None:
         gallery = gr.Gallery(label="Avatars in this project", **tiles(6), height=220, allow_preview=False,
                              elem_id="avatar-gallery", interactive=False)
         avatar_ids = gr.State([])  # the ids of the gallery's cards, index for index
+        shown = [gallery, avatar_ids]  # every handler that redraws the gallery sends both
         delete_armed = gr.State(None)  # what a first press of a delete button asked to delete
         with gr.Group(visible=False) as details:
             avatar_id = form.Number(visible=False, precision=0)
@@ -335,36 +284,11 @@ def render(page: Page, shared: Shared) -> None:
             with gr.Row():
                 save_details = gr.Button("Save changes", size="sm")
                 delete = gr.Button("Delete avatar", variant="stop", size="sm", elem_id="avatar-delete")
-            with gr.Accordion("Is this the same person as my avatar? (free)", open=False,
-                              elem_id="avatar-same-person"):
-                gr.Markdown("Check a photo before paying for a batch: its face is compared with this avatar's. "
-                            "Nothing is stored or charged.")
-                with gr.Row():
-                    with gr.Column():
-                        same_photo = gr.File(label="Photo to compare (JPEG, PNG or WebP)", file_types=["image"],
-                                             type="filepath", height=100, elem_id="avatar-same-photo")
-                        same_preview = gr.HTML(elem_id="avatar-same-preview")
-                    with gr.Column():
-                        same_check = gr.Button("Compare with this avatar", size="sm", elem_id="avatar-same-check")
-                        same_answer = gr.HTML(elem_id="avatar-same-answer")
+            avatar_likeness.render(page, avatar_id)
         status = gr.Markdown(elem_id="avatar-status")
 
         with gr.Tabs():
-            with gr.Tab("From a photo", id="avatar-photo"):
-                upload_key = gr.State(None)
-                with gr.Row():
-                    with gr.Column():
-                        # A plain file: the studio checks it (size, format, pixels) before anything
-                        # decodes it; gr.Image would decode first, with Pillow's bomb guard off.
-                        photo = gr.File(label="Photo of the person (JPEG, PNG or WebP, 256-4096 px, up to 10 MB)",
-                                        file_types=["image"], type="filepath", height=120,
-                                        elem_id="avatar-photo-input")
-                        photo_check = gr.HTML(elem_id="avatar-photo-preview")
-                    with gr.Column():
-                        photo_name = gr.Textbox(label="Avatar name", placeholder="e.g. Amira", elem_id="avatar-photo-name")
-                        upload = gr.Button(handlers.priced("Save avatar", UPLOAD), variant="primary",
-                                           elem_id="avatar-upload")
-                        gr.Markdown("A clear, front-facing photo works best. Metadata (location, camera) is removed.")
+            upload_key = avatar_photos.render(page, shared, handlers, project, shown, status)
             with gr.Tab("From words", id="avatar-words"):
                 words_key = gr.State(None)
                 candidates = gr.State([])
@@ -396,7 +320,6 @@ def render(page: Page, shared: Shared) -> None:
                 preset_info = gr.Markdown()
                 from_preset = gr.Button(handlers.priced("Create avatar", PRESET), variant="primary")
 
-    shown = [gallery, avatar_ids]  # every handler that redraws the gallery sends both
     persona_inputs = [p_name, p_age, p_personality, p_background]
     detail_inputs = [d_name, d_persona, d_age, d_personality, *d_attrs]  # DETAIL_COLUMNS order
     # Fresh submission keys per page load (a double click reuses them: charged once).
@@ -410,14 +333,6 @@ def render(page: Page, shared: Shared) -> None:
     project.change(handlers.show_project, project, shown, api_visibility="private")
     remove.click(handlers.remove_project, [project, delete_armed], [project, *shown, status, delete_armed],
                  api_visibility="private")
-    photo.upload(check_photo, photo, photo_check, api_visibility="private")
-    photo.clear(lambda: "", None, photo_check, api_visibility="private")
-    # Slow actions say so on their button (the page shows no spinner: safeguards.quiet_refusals).
-    start, done = working(upload, handlers.priced("Save avatar", UPLOAD), "Checking and saving the photo…")
-    upload.click(**start).then(handlers.save_uploaded_avatar, [project, photo_name, photo, upload_key],
-                               [*shown, status, upload_key, photo, photo_check, project],
-                               api_visibility="private", concurrency_limit=4).then(**done).then(
-        page.header, None, shared.user_box, api_visibility="private")
     write = dict(fn=handlers.write_prompt, inputs=[*persona_inputs, *attrs], outputs=[prompt, negative],
                  api_visibility="private")
     # A picked example rewrites the prompt too: the one shown was written for the last persona.
@@ -439,13 +354,6 @@ def render(page: Page, shared: Shared) -> None:
                                     concurrency_limit=1, concurrency_id="engine").then(**done).then(
         page.header, None, shared.user_box, api_visibility="private")
     gallery.select(handlers.select_avatar, avatar_ids, [avatar_id, details, *detail_inputs], api_visibility="private")
-    same_photo.upload(check_compared_photo, same_photo, [same_preview, same_answer], api_visibility="private")
-    same_photo.clear(lambda: ("", ""), None, [same_preview, same_answer], api_visibility="private")
-    start, done = working(same_check, "Compare with this avatar", "Comparing the faces…")
-    same_check.click(**start).then(handlers.same_person, [avatar_id, same_photo], same_answer,
-                                   api_visibility="private").then(**done)
-    # Another avatar clicked: the last answer was about the previous one.
-    avatar_id.change(lambda _: "", avatar_id, same_answer, api_visibility="private")
     save_details.click(handlers.save_avatar_details, [avatar_id, *detail_inputs], status, api_visibility="private")
     delete.click(handlers.delete_avatar, [avatar_id, project, delete_armed],
                  [*shown, avatar_id, details, status, delete_armed], api_visibility="private")

@@ -20,12 +20,11 @@ from pipelines.likeness import NOT_VISIBLE
 from studio.core import Studio
 from studio.db.tables import User
 from studio.media import MediaStore
-from studio.services import credits
 from studio.services.errors import StudioError
 from studio.services.exports import EXPORT_FORMATS
 from studio.services.quality import BatchChecks, QualitySummary, percent
 from studio.uploads import read_photo
-from studio.ui.identity import current_user
+from studio.ui.identity import current_user, header_html
 from studio.web.links import MediaLinks
 from studio.web.watchers import Watchers
 
@@ -72,19 +71,6 @@ class Page:
     def header(self, request: gr.Request, profile: gr.OAuthProfile | None = None) -> str:
         """The header's user and balance; an event handler (``.then(page.header, None, shared.user_box)``)."""
         return header_html(self.studio, request, profile)
-
-
-def header_html(studio: Studio, request: gr.Request, profile: gr.OAuthProfile | None = None) -> str:
-    try:
-        user = current_user(studio, request, profile)
-        balance = credits.balance(studio.db, user_id=user.id)
-    except (StudioError, gr.Error) as exc:
-        return f"<div class='studio-user'>{html.escape(str(exc))}</div>"
-    # The sign-in name too when it differs ("You (local)", "Ana Silva (ana)"): it is the name an
-    # admin grants credits to.
-    shown = user.display_name if user.display_name == user.name else f"{user.display_name} ({user.name})"
-    return (f"<div class='studio-user' id='studio-user'>Signed in as <b>{html.escape(shown)}</b>"
-            f" · <span id='studio-balance'>{balance}</span> credits</div>")
 
 
 def creator_errors(fn: Callable) -> Callable:

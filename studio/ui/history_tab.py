@@ -1,4 +1,5 @@
-"""History: past batches with status and cost; their results; downloads; re-run; delete."""
+"""History: past batches with their avatar, poses, status and cost, filtered and sorted on the
+server (studio.services.history); their results; downloads; re-run; delete."""
 
 from __future__ import annotations
 
@@ -6,15 +7,26 @@ import uuid
 
 import gradio as gr
 
-from studio.services import exports, generations, quality, stats
+from studio.services import exports, generations, history, quality, stats
 from studio.ui import form
+from studio.ui.history_cards import OPEN_ON_CLICK, cards_html
 from studio.ui.common import (tiles, Page, Shared, Viewer, batch_zip_link, creator_errors, download_link, esc,
                               export_format_choices, quality_badge, quality_lines)
 from studio.ui.safeguards import armed_for, confirmed
 
-# "Preset" is the quality preset the batch ran at (tiny, standard, pro); the likeness and pose
-# checks of a batch show when it is opened (its title and each image's caption).
-COLUMNS = ["#", "When (UTC)", "Status", "Images", "Failed", "Credits", "Refunded", "Preset"]
+# The filter menus' "any" entry: the handler reads it as "not narrowed".
+ANY = "any"
+STATUS_CHOICES = [("Any status", ANY), ("Done", "done"), ("Failed", "failed"), ("Cancelled", "cancelled"),
+                  ("Running or queued", "running")]
+
+
+def _wanted(project, avatar, status, preset, sort) -> history.BatchFilter:
+    """The filter as the menus hold it; ids and words are checked by the service."""
+    def given(value):
+        return None if value in (None, "", ANY) else value
+
+    return history.BatchFilter(project_id=given(project), avatar_id=given(avatar), status=given(status),
+                               preset_key=given(preset), sort=sort or "newest")
 
 
 def _stats_text(s: dict) -> str:
@@ -46,10 +58,15 @@ class HistoryTab:
         self.page = page
         self.studio = page.studio
 
-    def _rows(self, user_id: int) -> list[list]:
-        return [[g.id, g.created_at.strftime("%Y-%m-%d %H:%M"), g.status, f"{g.done_items}/{g.total_items}",
-                 g.failed_items, g.credits_charged, g.credits_refunded, g.preset_key]
-                for g in generations.list_generations(self.studio.db, user_id=user_id, limit=100)]
+    def _listing(self, viewer: Viewer, wanted: history.BatchFilter) -> tuple[str, str]:
+        """The batches the filter keeps, as cards, and the line above them."""
+        batches = history.list_batches(self.studio.db, user_id=viewer.user.id, wanted=wanted)
+        totals = stats.user_stats(self.studio.db, user_id=viewer.user.id)
+        if not totals["generations"]:
+            return "", "No batches yet: render your first one in the **Batch** tab."
+        shown = (f"{len(batches)} shown · " if wanted != history.BatchFilter(sort=wanted.sort) else "")
+        return (cards_html(batches, viewer),
+                f"Click a batch to see its images. {shown}{_stats_text(totals)}")
 
     def _items(self, viewer: Viewer, generation_id: int, sort: str = "made", show: str = "all"):
         db = self.studio.db
@@ -81,25 +98,33 @@ class HistoryTab:
         return self._items(self.page.viewer(request), int(generation_id), sort, show)
 
     @creator_errors
-    def show(self, request: gr.Request):
-        user = self.page.user(request)
-        rows = self._rows(user.id)
-        note = ("No batches yet: render your first one in the **Batch** tab." if not rows
-                else "Click a batch to see its images. " + _stats_text(stats.user_stats(self.studio.db,
-                                                                                        user_id=user.id)))
-        return rows, note
+    def menus(self, project, avatar, preset, request: gr.Request):
+        """The filter menus with the creator's own projects, avatars (of the chosen project) and
+        presets; a choice that is gone (deleted since) goes back to "any"."""
+        user_id = self.page.user(request).id
+        everything = history.filter_choices(self.studio.db, user_id=user_id)
+        project = project if project in {pid for _, pid in everything.projects} else ANY
+        choices = (history.filter_choices(self.studio.db, user_id=user_id, project_id=project)
+                   if project != ANY else everything)
+        avatar = avatar if avatar in {aid for _, aid in choices.avatars} else ANY
+        preset = preset if preset in choices.presets else ANY
+        return (gr.update(choices=[("All projects", ANY), *choices.projects], value=project),
+                gr.update(choices=[("All avatars", ANY), *choices.avatars], value=avatar),
+                gr.update(choices=[("Any preset", ANY), *choices.presets], value=preset))
 
     @creator_errors
-    def open_batch(self, rows, sort, show, request: gr.Request, evt: gr.SelectData):
+    def show(self, project, avatar, status, preset, sort, request: gr.Request):
+        return self._listing(self.page.viewer(request), _wanted(project, avatar, status, preset, sort))
+
+    @creator_errors
+    def open_batch(self, sort, show, request: gr.Request, evt: gr.EventData):
+        """The pressed card's batch. Its id comes from the page: only the creator's own opens."""
         viewer = self.page.viewer(request)
-        row = evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index
-        try:
-            generation_id = int(rows.iloc[row, 0]) if hasattr(rows, "iloc") else int(rows[row][0])
-        except (IndexError, ValueError, TypeError, KeyError):
-            raise gr.Error("Click a row of the table to open that batch.") from None
-        cards, ids = self._items(viewer, generation_id, sort, show)
-        title = self._title(viewer.user.id, generation_id)
-        return generation_id, cards, ids, title, None, RERUN
+        pressed = evt._data if isinstance(evt._data, dict) else {}
+        batch = generations.get_generation(self.studio.db, user_id=viewer.user.id,
+                                           generation_id=pressed.get("batch"))
+        cards, ids = self._items(viewer, batch.id, sort, show)
+        return batch.id, cards, ids, self._title(viewer.user.id, batch.id), None, RERUN
 
     @creator_errors
     def pick_item(self, ids: list[int], request: gr.Request, evt: gr.SelectData):
@@ -148,7 +173,7 @@ class HistoryTab:
                 "follow it in the **Batch** tab or here.")
 
     @creator_errors
-    def delete_batch(self, generation_id, armed, request: gr.Request):
+    def delete_batch(self, generation_id, armed, project, avatar, status, preset, sort, request: gr.Request):
         """Two presses: the first says what will go, the second deletes (there is no undo)."""
         user = self.page.user(request)
         if not generation_id:
@@ -159,15 +184,27 @@ class HistoryTab:
                     f"Press **Delete batch** again to delete batch #{view.id} and its images for good.",
                     armed_for(view.id))
         generations.delete_generation(self.studio, user_id=user.id, generation_id=int(generation_id))
-        rows, note = self.show(request)
-        return rows, note, None, [], [], "Batch deleted with its images.", None
+        listing, note = self._listing(self.page.viewer(request), _wanted(project, avatar, status, preset, sort))
+        return listing, note, None, [], [], "Batch deleted with its images.", None
 
 
 def render(page: Page, shared: Shared) -> None:
     handlers = HistoryTab(page)
     with gr.Tab("History", id="history") as tab:
+        with gr.Row(elem_id="history-filters"):
+            project = form.Dropdown(label="Project", choices=[("All projects", ANY)], value=ANY,
+                                    elem_id="history-project", min_width=150)
+            avatar = form.Dropdown(label="Avatar", choices=[("All avatars", ANY)], value=ANY,
+                                   elem_id="history-avatar", min_width=150)
+            status = form.Dropdown(label="Status", choices=STATUS_CHOICES, value=ANY, elem_id="history-status",
+                                   min_width=150)
+            preset = form.Dropdown(label="Preset", choices=[("Any preset", ANY)], value=ANY,
+                                   elem_id="history-preset", min_width=150)
+            order = form.Dropdown(label="Sort batches", choices=[(s.capitalize(), s) for s in history.SORTS],
+                                  value="newest", elem_id="history-order", min_width=150)
         note = gr.Markdown(elem_id="history-note")
-        table = gr.Dataframe(headers=COLUMNS, interactive=False, elem_id="history-table")
+        # Cards, one button each (history_cards): pressing one opens that batch below.
+        table = gr.HTML(elem_id="history-table", js_on_load=OPEN_ON_CLICK, apply_default_css=False)
         generation_id = gr.State(None)
         item_ids = gr.State([])
         item_id = gr.State(None)
@@ -189,9 +226,16 @@ def render(page: Page, shared: Shared) -> None:
         file_out = gr.HTML(elem_id="history-download")
         action_note = gr.Markdown(elem_id="history-action-note")
 
-    tab.select(handlers.show, None, [table, note], api_visibility="private")
-    table.select(handlers.open_batch, [table, sort, show], [generation_id, results, item_ids, title, item_id, rerun],
+    filters = [project, avatar, status, preset, order]
+    menus = dict(fn=handlers.menus, inputs=[project, avatar, preset], outputs=[project, avatar, preset],
                  api_visibility="private")
+    listing = dict(fn=handlers.show, inputs=filters, outputs=[table, note], api_visibility="private")
+    # A new project narrows the avatar menu first; .input, not .change: the menus' own updates
+    # must not start another listing.
+    gr.on([tab.select, project.input], **menus).then(**listing)
+    gr.on([avatar.input, status.input, preset.input, order.input], **listing)
+    table.click(handlers.open_batch, [sort, show], [generation_id, results, item_ids, title, item_id, rerun],
+                api_visibility="private")
     gr.on([sort.change, show.change], handlers.reorder, [generation_id, sort, show], [results, item_ids],
           api_visibility="private")
     results.select(handlers.pick_item, item_ids, [item_id, rerun], api_visibility="private")
@@ -201,5 +245,5 @@ def render(page: Page, shared: Shared) -> None:
                     api_visibility="private")
     rerun.click(handlers.rerun_item, item_id, action_note, api_visibility="private").then(
         page.header, None, shared.user_box, api_visibility="private")
-    delete.click(handlers.delete_batch, [generation_id, delete_armed],
+    delete.click(handlers.delete_batch, [generation_id, delete_armed, *filters],
                  [table, note, generation_id, results, item_ids, action_note, delete_armed], api_visibility="private")

@@ -33,6 +33,44 @@ CSS = """
 .gradio-container .grid-wrap .caption-label {white-space:normal;max-width:calc(100% - 8px);left:4px;
   right:4px;line-height:1.25}
 @media (max-width: 640px) {.studio-title {font-size:1.2rem}}
+.studio-signout {margin-left:4px;font-weight:600;white-space:nowrap}
+/* History: one card per batch (history_cards), in a box of its own height so the opened batch's
+   pictures are near on every screen; on a phone the facts wrap under the name, never cut. */
+#history-table .history-batches {display:flex;flex-direction:column;gap:6px;max-height:440px;overflow-y:auto;
+  padding:2px}
+#history-table .history-batch {display:flex;align-items:center;gap:10px;width:100%;text-align:left;padding:8px 10px;
+  border:1px solid var(--border-color-primary);border-radius:8px;background:var(--background-fill-primary);
+  color:inherit;font:inherit;cursor:pointer}
+#history-table .history-batch:hover, #history-table .history-batch:focus-visible {border-color:#6366f1}
+#history-table .history-batch.history-opened {border-color:#6366f1;box-shadow:0 0 0 2px #c7d2fe}
+#history-table .history-avatar-picture {flex:none;width:48px;height:48px;border-radius:6px;object-fit:cover;
+  display:flex;align-items:center;justify-content:center;background:#e5e7eb;color:#6b7280}
+#history-table .history-batch-text {display:flex;flex-direction:column;gap:2px;min-width:0;overflow-wrap:anywhere}
+#history-table .history-poses, #history-table .history-batch-facts {font-size:.88rem;opacity:.85}
+#history-table .history-status {font-weight:600}
+#history-table .history-done {color:#15803d}
+#history-table .history-failed {color:#b91c1c}
+#history-table .history-cancelled {color:#6b7280}
+#history-table .history-running {color:#4f46e5}
+#history-table .history-empty {padding:10px;opacity:.8}
+/* Several photos on the Avatar tab: each one's check, named, in a wrapping row. */
+.photo-files {display:flex;flex-wrap:wrap;gap:10px}
+.photo-file-name {font-size:.85rem;font-weight:600;overflow-wrap:anywhere}
+@media (max-width: 640px) {
+  /* The Batch tab's Generate stays in reach: a bar at the foot of the screen instead of after
+     the picked poses and the whole form (the tabs leave room for it at their end). */
+  #batch-submit {position:fixed;left:12px;right:12px;bottom:12px;width:auto;z-index:40;
+    box-shadow:0 4px 14px rgba(0,0,0,.25)}
+  #studio-tabs {padding-bottom:72px}
+  #history-table .history-batches {max-height:60vh}
+  #history-filters > * {min-width:calc(50% - 8px) !important}
+  /* Two wide tiles a row, so names wrap whole instead of being cut and no gallery is wider than
+     the screen (.block: more specific than the studio-tiles-N rules below, which hold a
+     gallery's columns on wider screens). */
+  .block.studio-tiles-3 .grid-container, .block.studio-tiles-4 .grid-container, .block.studio-tiles-5 .grid-container,
+  .block.studio-tiles-6 .grid-container, .block.studio-tiles-7 .grid-container, .block.studio-tiles-8 .grid-container
+    {--grid-cols: 2 !important}
+}
 """ + "".join(f".studio-tiles-{n} .grid-container {{--grid-cols: {n} !important}}\n" for n in TILE_COLUMNS)
 
 
@@ -62,7 +100,10 @@ def build_ui(studio: Studio, links: MediaLinks, watchers: Watchers) -> gr.Blocks
             gr.HTML("<div class='studio-title'>Pose Studio</div>")
             user_box = gr.HTML(elem_id="studio-header-user")
             if oauth_enabled():
-                gr.LoginButton()
+                # Gradio's Space login: once signed in it reads "Sign out (name)" and its /logout
+                # ends the Hugging Face session (identity.SIGN_OUT is the password logins' way).
+                gr.LoginButton("Sign in with Hugging Face", logout_value="Sign out ({})", size="sm",
+                               elem_id="studio-signin")
         banner = gr.HTML(elem_id="studio-banner")
         shared = Shared(user_box=user_box, selected_poses=gr.State([]), clock=gr.Timer(BALANCE_REFRESH_S))
         tabs.render_all(page, shared)

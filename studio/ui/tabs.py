@@ -14,6 +14,8 @@ TABS = (avatar_tab, gallery_tab, batch_tab, history_tab, credits_tab, admin_tab)
 
 
 def render_all(page: Page, shared: Shared) -> None:
-    with gr.Tabs(elem_id="studio-tabs"):
+    # "wrap": on a phone every tab's name stays on the bar (Gradio's default hides those that do
+    # not fit in a "..." menu, and Batch and History were among them).
+    with gr.Tabs(elem_id="studio-tabs", overflow_behavior="wrap"):
         for tab in TABS:
             tab.render(page, shared)

@@ -231,6 +231,76 @@ def test_an_upload_without_enough_credits_keeps_nothing(studio, tmp_path):
     assert credits.balance(studio.db, user_id=poor) == 1
 
 
+# several photos at once ----------------------------------------------------------------
+
+def test_several_photos_make_one_avatar_each_and_refused_ones_are_named_with_the_reason(studio, tmp_path):
+    ana = user(studio)
+    project = projects.create_project(studio, user_id=ana, name="P")
+    notes = tmp_path / "notes.png"
+    notes.write_text("shopping list: oat milk")
+    files = [photo(tmp_path, "amira_smile.jpg"), notes, photo(tmp_path, "suit.jpg", picture=photos.without_a_face()),
+             photo(tmp_path, "amira-side.jpg", size=(300, 420))]
+    saved = avatars.create_from_uploads(studio, user_id=ana, project_id=project.id, file_paths=files,
+                                        submission_key="press-1")
+    assert [a.name for a in saved.made] == ["amira smile", "amira side"]
+    assert [(r.file_name, r.reason.split(";")[0]) for r in saved.refused] == [
+        ("notes.png", "this file is not a picture Pose Studio can read (or it is damaged)"),
+        ("suit.jpg", "no face was found in the photo")]
+    assert credits.balance(studio.db, user_id=ana) == 96  # the avatar.upload price, once per avatar made
+    assert [c.amount for c in ledger(studio, ana, "charge")] == [-2, -2]
+    assert len(media_files(studio, ana, "avatars")) == 4  # picture and thumbnail of each avatar made
+
+    # The same press again (a double click, a retry): the same avatars, nothing charged twice.
+    again = avatars.create_from_uploads(studio, user_id=ana, project_id=project.id, file_paths=files,
+                                        submission_key="press-1")
+    assert [a.id for a in again.made] == [a.id for a in saved.made]
+    assert credits.balance(studio.db, user_id=ana) == 96
+    assert len(avatars.list_avatars(studio.db, user_id=ana, project_id=project.id)) == 2
+
+
+def test_a_name_numbers_the_avatars_and_the_same_photo_twice_is_made_once(studio, tmp_path):
+    ana = user(studio)
+    project = projects.create_project(studio, user_id=ana, name="P")
+    one = photo(tmp_path, "a.jpg")
+    copy = tmp_path / "copy of a.jpg"
+    copy.write_bytes(one.read_bytes())
+    saved = avatars.create_from_uploads(studio, user_id=ana, project_id=project.id, name="Amira",
+                                        file_paths=[one, copy, photo(tmp_path, "b.jpg", size=(300, 420))],
+                                        submission_key="press-2")
+    assert [a.name for a in saved.made] == ["Amira 1", "Amira 3"]
+    assert [(r.file_name, r.reason) for r in saved.refused] == [("copy of a.jpg", "the same photo as a.jpg, made once")]
+    assert credits.balance(studio.db, user_id=ana) == 96
+    single = avatars.create_from_uploads(studio, user_id=ana, project_id=project.id, name="Leila",
+                                         file_paths=[photo(tmp_path, "c.jpg", size=(310, 400))], submission_key="k")
+    assert [a.name for a in single.made] == ["Leila"]
+
+
+def test_several_photos_are_refused_whole_before_any_work_when_the_upload_itself_is_wrong(studio, tmp_path):
+    ana, ben = user(studio), user(studio, "ben")
+    bens = projects.create_project(studio, user_id=ben, name="Ben's")
+    one = photo(tmp_path)
+    with pytest.raises(NotFound, match="project not found"):
+        avatars.create_from_uploads(studio, user_id=ana, project_id=bens.id, file_paths=[one], submission_key="k")
+    mine = projects.create_project(studio, user_id=ana, name="P")
+    with pytest.raises(InvalidInput, match=f"you chose {avatars.MOST_PHOTOS + 1} photos; upload at most"):
+        avatars.create_from_uploads(studio, user_id=ana, project_id=mine.id,
+                                    file_paths=[one] * (avatars.MOST_PHOTOS + 1), submission_key="k")
+    with pytest.raises(InvalidInput, match="choose at least one photo"):
+        avatars.create_from_uploads(studio, user_id=ana, project_id=mine.id, file_paths=[], submission_key="k")
+    assert credits.balance(studio.db, user_id=ana) == 100 and media_files(studio, ana, "avatars") == []
+
+
+def test_photos_past_the_balance_are_refused_by_name_and_the_affordable_ones_made(studio, tmp_path):
+    poor = user(studio, "poor", starter=3)
+    project = projects.create_project(studio, user_id=poor, name="P")
+    saved = avatars.create_from_uploads(studio, user_id=poor, project_id=project.id,
+                                        file_paths=[photo(tmp_path, "a.jpg"), photo(tmp_path, "b.jpg", size=(300, 420))],
+                                        submission_key="k")
+    assert len(saved.made) == 1 and saved.refused[0].file_name == "b.jpg"
+    assert "costs 2 credits but your balance is 1" in saved.refused[0].reason
+    assert credits.balance(studio.db, user_id=poor) == 1 and len(media_files(studio, poor, "avatars")) == 2
+
+
 # editing, usage, shipped content -------------------------------------------------------
 
 def test_update_avatar_checks_each_field(studio, tmp_path):

@@ -94,4 +94,4 @@ def test_the_local_user_sees_who_is_signed_in(page, tmp_path):
     with running_studio(tmp_path / "data") as (studio, url):
         page.goto(url)
         page.wait_for_selector("#studio-balance", timeout=60_000)
-        assert "Signed in as You (local)" in page.locator("#studio-user").inner_text()
+        assert "Working as You (local)" in page.locator("#studio-user").inner_text()

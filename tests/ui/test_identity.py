@@ -38,3 +38,32 @@ def test_an_expired_space_login_is_not_a_login(sqlite_studio, monkeypatch):
     expired = {"oauth_info": {"userinfo": userinfo("hfuser"), "expires_at": time.time() - 5}}
     with pytest.raises(gr.Error, match="sign in"):
         current_user(sqlite_studio, request(session=expired))
+
+
+def test_the_header_offers_sign_out_to_a_password_login_only(sqlite_studio):
+    from studio.ui.identity import SIGN_OUT, header_html
+
+    password = header_html(sqlite_studio, request(username="ana"))
+    assert "Signed in as <b>ana</b>" in password and f"href='{SIGN_OUT}'>Sign out</a>" in password
+    local = header_html(sqlite_studio, request())
+    assert "Working as <b>You (local)</b>" in local and "Sign out" not in local
+    # On a Space the gr.LoginButton beside the header signs out: the header adds no second control.
+    space = header_html(sqlite_studio, request(session={"oauth_info": {"userinfo": userinfo("hfuser"),
+                                                                       "expires_at": time.time() + 60}}))
+    assert "Signed in as <b>Hfuser (hfuser)</b>" in space and "Sign out" not in space
+
+
+def test_on_a_space_the_login_button_reads_sign_out_once_signed_in(sqlite_studio, monkeypatch):
+    """gr.LoginButton itself needs gradio[oauth] (itsdangerous, authlib): skipped where it is missing."""
+    pytest.importorskip("itsdangerous")
+    pytest.importorskip("authlib")
+    from studio.ui.layout import build_ui
+    from studio.web.links import MediaLinks
+    from studio.web.watchers import Watchers
+
+    monkeypatch.setenv("SPACE_ID", "me/pose-studio")
+    monkeypatch.setenv("OAUTH_CLIENT_ID", "x")
+    demo = build_ui(sqlite_studio, MediaLinks.from_settings(sqlite_studio.settings),
+                    Watchers.from_settings(sqlite_studio.settings))
+    (button,) = [b for b in demo.blocks.values() if isinstance(b, gr.LoginButton)]
+    assert button.logout_value == "Sign out ({})" and demo.expects_oauth

@@ -24,7 +24,7 @@ from studio.services import generations, users
 from studio.services.avatars.likeness import face_fields
 from studio.services.errors import InvalidInput
 from studio.services.quality import BatchChecks, summarise, validated_checks
-from studio.ui.avatar_tab import AvatarTab, same_person_html
+from studio.ui.avatar_likeness import SamePerson, same_person_html
 from studio.ui.batch_tab import BatchTab, caption, checks_of, progress_html, quality_html
 from studio.ui.common import Page, quality_badge
 from studio.ui.history_tab import HistoryTab
@@ -283,7 +283,7 @@ def test_the_avatar_tab_compares_a_photo_with_the_avatar_and_says_a_refused_phot
     ImageOps.mirror(photos.astronaut()).save(upload_folder / "mirrored.png")
     photos.grace_hopper().save(upload_folder / "grace.png")
     photos.without_a_face().save(upload_folder / "suit.png")
-    tab = AvatarTab(page_studio)
+    tab = SamePerson(page_studio)
 
     assert re.search(r"Likeness \d+ % — the same person",
                      tab.same_person(avatar_id, str(upload_folder / "mirrored.png"), web_request()))

@@ -103,7 +103,8 @@ def test_a_file_the_client_uploaded_is_taken(studio_url, tmp_path):
     ana = raw(url, "ana")
     mine = ana.upload(Path(make_photo(tmp_path / "me.png")))
     check = ana.event_writing("avatar-photo-preview", "upload")
-    reply = ana.call(check, [{"path": mine, "orig_name": "me.png", "meta": {"_type": "gradio.FileData"}}])
+    # The photo box takes several files: a list of them.
+    reply = ana.call(check, [[{"path": mine, "orig_name": "me.png", "meta": {"_type": "gradio.FileData"}}]])
     assert reply.status == 200 and reply.output, reply.body
     assert "data:image/webp;base64," in reply.output[0] and "320x400 px" in reply.output[0]
 
@@ -139,9 +140,9 @@ def test_user_b_gets_nothing_by_any_link_user_a_received(studio_url, tmp_path):
     listing = ana_raw.call(grid, [None] * len(grid["inputs"])).output[0]
     links.append(listing[0]["image"]["url"])
     tab = uuid.uuid4().hex  # one page: opening the batch keeps it in that page's State for the ZIP button
-    table = {"headers": ["#"], "data": [[batch["generation_id"]]]}
-    opened = ana_raw.call(ana_raw.event_writing("history-title", "select"), [table, "made", "all"],  # + sort, show
-                          event_data={"index": [0, 0], "value": batch["generation_id"]}, session=tab)
+    # A History card pressed: the page sends the batch's id as the click's event data.
+    opened = ana_raw.call(ana_raw.event_writing("history-title", "click"), ["made", "all"],  # sort, show
+                          event_data={"batch": batch["generation_id"]}, session=tab)
     assert opened.output, opened.body
     zip_html = ana_raw.call(ana_raw.event_writing("history-download", "click"), [None], session=tab).output[0]
     links.append(zip_html.split("href='")[1].split("'")[0])
@@ -214,8 +215,8 @@ def test_refused_uploads_stay_small_in_memory(studio_url, tmp_path):
 
     def through_the_page():
         uploaded = ana.upload(big)
-        replies.append(ana.call(check, [{"path": uploaded, "orig_name": "bomb.png",
-                                         "meta": {"_type": "gradio.FileData"}}]))
+        replies.append(ana.call(check, [[{"path": uploaded, "orig_name": "bomb.png",
+                                          "meta": {"_type": "gradio.FileData"}}]]))
 
     rise = peak_rise_mb(through_the_page)
     assert rise < REFUSED_UPLOAD_BOUND_MB, rise

@@ -1,6 +1,6 @@
 """Avatars: from a photo, from words, or from a shipped preset (projects: ``projects.py``).
 
-One module per path: ``photo``, ``words``, ``presets``; ``edit`` for an avatar once made;
+One module per path: ``photo`` (``photos``: several at once), ``words``, ``presets``; ``edit`` for an avatar once made;
 ``persona`` (what describes an avatar) and ``drawing`` (paid on delivery) are what they share.
 Import from the package: ``from studio.services import avatars; avatars.create_from_upload(...)``.
 
@@ -33,13 +33,15 @@ from studio.services.avatars.edit import delete_avatar, get_avatar, list_avatars
 from studio.services.avatars.persona import (ATTRIBUTE_FIELDS, AVATARS, EDITABLE_FIELDS, PERSONA_FIELDS,
                                              clean_attributes, clean_persona)
 from studio.services.avatars.photo import create_from_upload
+from studio.services.avatars.photos import MOST_PHOTOS, PhotoRefused, PhotosSaved, create_from_uploads
 from studio.services.avatars.presets import avatar_presets, create_from_preset
 from studio.services.avatars.words import (CANDIDATE_LIFETIME_S, CANDIDATES, MAX_CANDIDATES, Candidate,
                                            persona_examples, preview_from_words, save_candidate)
 
 __all__ = [
     "ATTRIBUTE_FIELDS", "AVATARS", "CANDIDATES", "CANDIDATE_LIFETIME_S", "EDITABLE_FIELDS", "MAX_CANDIDATES",
-    "PERSONA_FIELDS", "AvatarGenerationFailed", "Candidate", "avatar_presets", "clean_attributes", "clean_persona",
-    "create_from_preset", "create_from_upload", "delete_avatar", "get_avatar", "list_avatars", "persona_examples",
+    "MOST_PHOTOS", "PERSONA_FIELDS", "AvatarGenerationFailed", "Candidate", "PhotoRefused", "PhotosSaved",
+    "avatar_presets", "clean_attributes", "clean_persona", "create_from_preset", "create_from_upload",
+    "create_from_uploads", "delete_avatar", "get_avatar", "list_avatars", "persona_examples",
     "preview_from_words", "record_usage", "save_candidate", "update_avatar",
 ]
