@@ -33,8 +33,15 @@ def test_space_login_password_login_and_local_user(sqlite_studio):
 
 
 def test_an_expired_space_login_is_not_a_login(sqlite_studio, monkeypatch):
+    import gradio.oauth
+
+    monkeypatch.setenv("SYSTEM", "spaces")  # what a Space sets, besides its id and OAuth app
     monkeypatch.setenv("SPACE_ID", "me/pose-studio")
     monkeypatch.setenv("OAUTH_CLIENT_ID", "x")
+    # gradio.oauth reads its OAuth app once, when imported (before this test could set it)
+    for name, value in (("OAUTH_CLIENT_ID", "x"), ("OAUTH_CLIENT_SECRET", "y"), ("OAUTH_SCOPES", "openid profile"),
+                        ("OPENID_PROVIDER_URL", "https://huggingface.co")):
+        monkeypatch.setattr(gradio.oauth, name, value)
     expired = {"oauth_info": {"userinfo": userinfo("hfuser"), "expires_at": time.time() - 5}}
     with pytest.raises(gr.Error, match="sign in"):
         current_user(sqlite_studio, request(session=expired))
@@ -54,15 +61,20 @@ def test_the_header_offers_sign_out_to_a_password_login_only(sqlite_studio):
 
 
 def test_on_a_space_the_login_button_reads_sign_out_once_signed_in(sqlite_studio, monkeypatch):
-    """gr.LoginButton itself needs gradio[oauth] (itsdangerous, authlib): skipped where it is missing."""
-    pytest.importorskip("itsdangerous")
-    pytest.importorskip("authlib")
+    """The page builds on a Space (gr.LoginButton needs gradio[oauth]: requirements.txt installs it)."""
     from studio.ui.layout import build_ui
     from studio.web.links import MediaLinks
     from studio.web.watchers import Watchers
 
+    import gradio.oauth
+
+    monkeypatch.setenv("SYSTEM", "spaces")  # what a Space sets, besides its id and OAuth app
     monkeypatch.setenv("SPACE_ID", "me/pose-studio")
     monkeypatch.setenv("OAUTH_CLIENT_ID", "x")
+    # gradio.oauth reads its OAuth app once, when imported (before this test could set it)
+    for name, value in (("OAUTH_CLIENT_ID", "x"), ("OAUTH_CLIENT_SECRET", "y"), ("OAUTH_SCOPES", "openid profile"),
+                        ("OPENID_PROVIDER_URL", "https://huggingface.co")):
+        monkeypatch.setattr(gradio.oauth, name, value)
     demo = build_ui(sqlite_studio, MediaLinks.from_settings(sqlite_studio.settings),
                     Watchers.from_settings(sqlite_studio.settings))
     (button,) = [b for b in demo.blocks.values() if isinstance(b, gr.LoginButton)]
