@@ -209,12 +209,23 @@ def draw_over(photo: Image.Image, keypoints: Keypoints) -> Image.Image:
     """
     image = photo.convert("RGB")
     width, height = image.size
+    return _draw_sticks(image, keypoints, lambda point: (point[0] * width, point[1] * height))
+
+
+def draw_fitted_over(picture: Image.Image, keypoints: Keypoints, margin: float = POSE_MARGIN) -> Image.Image:
+    """A copy of a generated ``picture`` with the pose it was asked to follow drawn over it, fitted
+    into the frame exactly as ``render_pose`` fitted it into the control picture: where the sticks
+    and the person part, the picture drifted from its pose."""
+    image = picture.convert("RGB")
+    tf = fit_transform(keypoints, *image.size, margin)
+    return _draw_sticks(image, keypoints, lambda point: tf.apply(point[0], point[1]))
+
+
+def _draw_sticks(image: Image.Image, keypoints: Keypoints, at) -> Image.Image:
+    """``keypoints`` drawn on ``image`` in place, each point placed by ``at`` (a point to pixels)."""
+    width, height = image.size
     stick = max(2, round(4 * max(width, height) / REFERENCE_SIZE))
     draw = ImageDraw.Draw(image)
-
-    def at(point: tuple[float, float, float]) -> tuple[float, float]:
-        return point[0] * width, point[1] * height
-
     body = keypoints.body
     for i, (a, b) in enumerate(LIMBS):
         if body[a][2] > 0 and body[b][2] > 0:

@@ -130,11 +130,13 @@ def _lifetimes(settings: Settings) -> dict[str, float]:
     from studio.services.exports import EXPORTS
     from studio.services.generations import BACKDROPS
     from studio.services.pose_requests import MEDIA_KIND as POSE_REQUESTS
+    from studio.services.results import SKELETON_LIFETIME_S, SKELETONS
 
     least = settings.orphan_min_age_s
     kinds = {AVATARS: least, "outputs": least, "thumbnails": least, EXPORTS: least, POSE_REQUESTS: least,
              BACKDROPS: max(least, BACKDROP_LIFETIME_S), CANDIDATES: max(least, CANDIDATE_LIFETIME_S),
-             PREVIEWS: least}  # a running batch rewrites its preview every beat: never this old
+             PREVIEWS: least,  # a running batch rewrites its preview every beat: never this old
+             SKELETONS: max(least, SKELETON_LIFETIME_S)}  # a cache: made again when next asked for
     return kinds
 
 

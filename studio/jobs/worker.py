@@ -105,6 +105,10 @@ class Heartbeat:
         self.idle_s = beat_interval_s(studio.settings.heartbeat_stale_s)
         self.cancel_requested = False
         self.step = (0, 0)
+        # The items of the chunk being drawn (ids, from the engine's progress), marked "running"
+        # at the next beat so the Batch tab can say which images are being drawn.
+        self.drawing: tuple[int, ...] = ()
+        self._marked: set[int] = set()
         self._written: tuple[int, int] | None = None
         self._wake = threading.Event()
         self._done = threading.Event()
@@ -119,15 +123,17 @@ class Heartbeat:
         self._wake.set()
         self._thread.join(timeout=30)
 
-    def progress(self, step: int, total_steps: int, preview=None) -> None:
+    def progress(self, step: int, total_steps: int, preview=None, drawing=()) -> None:
         self.step = (step, total_steps)
         if preview is not None:
             self.preview = preview
+        if drawing:
+            self.drawing = tuple(int(key) for key in drawing if str(key).isdigit())
         self._wake.set()
 
     def on_progress(self, progress) -> None:
-        """The engine's progress callback: the step and its preview."""
-        self.progress(progress.step, progress.total_steps, progress.preview)
+        """The engine's progress callback: the step, its preview and the items being drawn."""
+        self.progress(progress.step, progress.total_steps, progress.preview, progress.item_keys)
 
     def end(self) -> None:
         """The batch is over: its preview goes (a finished picture replaces it)."""
@@ -155,6 +161,12 @@ class Heartbeat:
                 sa.update(Generation).where(Generation.id == self.generation_id)
                 .values(heartbeat_at=utcnow(), current_step=step, current_total_steps=total)
                 .returning(Generation.cancel_requested)).scalar_one_or_none()
+            started = set(self.drawing) - self._marked
+            if started:  # only items still waiting: one saved meanwhile keeps its own status
+                session.execute(sa.update(GenerationItem).where(
+                    GenerationItem.generation_id == self.generation_id, GenerationItem.id.in_(started),
+                    GenerationItem.status == ItemStatus.pending.value).values(status=ItemStatus.running.value))
+        self._marked |= started
         self._written = (step, total)
         self.cancel_requested = bool(flag)
         preview, self.preview = self.preview, None
@@ -234,7 +246,10 @@ def _run(studio: Studio, generation: Generation, heartbeat: Heartbeat) -> str | 
                                         should_cancel=should_cancel)
             _save_result(studio, media, generation, item, result, engine, checked)
         else:
-            _save_failure(studio, generation, item, result.error or "no image", result.seconds)
+            # The engine names the pose by its key (the item's id here): the creator sees the
+            # pose's name beside the reason, so the id is left out.
+            reason = (result.error or "no image").removeprefix(f"pose {result.key!r}: ")
+            _save_failure(studio, generation, item, reason, result.seconds)
         # No break on cancel here: the rest of this chunk is already made, so it is kept; the
         # engine checks the flag before the next chunk and at every step.
     if heartbeat.cancel_requested:

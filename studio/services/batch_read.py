@@ -32,6 +32,19 @@ class FinishedItem:
     likeness_note: str = ""  # why likeness is None ("face not visible", ...)
     pose_note: str = ""
     attempts: int = 1  # pictures made for this image: more than 1 when a drift was re-rolled
+    favourite: bool = False  # starred by the creator
+
+
+@dataclass(frozen=True)
+class PlannedItem:
+    """One image of a batch as its creator follows it: which pose and variation, and where it is
+    (``ItemStatus``: pending, running, completed, failed, cancelled) with the reason it failed."""
+
+    item_id: int
+    pose_name: str
+    variation: int
+    status: str
+    error: str = ""
 
 
 @dataclass(frozen=True)
@@ -52,6 +65,7 @@ class BatchProgress:
     pictures_made: int = 0  # re-rolls included
     checks: BatchChecks | None = None
     quality: QualitySummary | None = None
+    plan: tuple[PlannedItem, ...] = ()  # every image, in the order it was planned
 
     @property
     def finished(self) -> bool:
@@ -96,10 +110,11 @@ def latest_active(db: Database, *, user_id: int) -> Generation | None:
 def progress(db: Database, *, user_id: int, generation_id: int) -> BatchProgress:
     with db.reading() as session:
         g = _owned(session, user_id, generation_id)
-        items = list(session.exec(select(GenerationItem).where(
-            GenerationItem.generation_id == generation_id, GenerationItem.status != ItemStatus.pending.value)
-            .order_by(GenerationItem.finished_at, GenerationItem.id)))
-    finished = [i for i in items if i.status != ItemStatus.running.value]
+        planned = list(session.exec(select(GenerationItem).where(GenerationItem.generation_id == generation_id)
+                                    .order_by(GenerationItem.position, GenerationItem.variation, GenerationItem.id)))
+    # The results show in the order they were finished (a new one joins the end).
+    finished = sorted((i for i in planned if i.status not in (ItemStatus.pending.value, ItemStatus.running.value)),
+                      key=lambda i: (i.finished_at is None, i.finished_at or 0, i.id))
     done = sum(i.status == ItemStatus.completed.value for i in finished)
     failed = sum(i.status == ItemStatus.failed.value for i in finished)
     cancelled = sum(i.status == ItemStatus.cancelled.value for i in finished)
@@ -115,6 +130,7 @@ def progress(db: Database, *, user_id: int, generation_id: int) -> BatchProgress
         total_steps=g.current_total_steps, error=g.error, pictures_made=g.pictures_made,
         items=tuple(finished_item(i) for i in finished), checks=checks,
         quality=summarise([i for i in finished if i.status == ItemStatus.completed.value], checks),
+        plan=tuple(PlannedItem(i.id, i.pose_name, i.variation, i.status, i.error) for i in planned),
     )
 
 
@@ -124,7 +140,7 @@ def finished_item(i: GenerationItem) -> FinishedItem:
                         likeness=i.likeness, pose_match=i.pose_match,
                         likeness_note=(quality.get("likeness") or {}).get("note", ""),
                         pose_note=(quality.get("pose") or {}).get("note", ""),
-                        attempts=max(1, len(quality.get("attempts") or ())))
+                        attempts=max(1, len(quality.get("attempts") or ())), favourite=bool(i.favourite))
 
 
 def get_item(db: Database, *, user_id: int, item_id: int) -> GenerationItem:

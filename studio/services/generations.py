@@ -33,6 +33,7 @@ from studio.services.batch_read import (  # noqa: F401  (re-exported)
 from studio.services.errors import InvalidInput, NotFound
 from studio.services.fields import found_id, whole_number
 from studio.services.quality import default_checks, validated_checks
+from studio.services.results import skeleton_path
 
 log = logging.getLogger(__name__)
 
@@ -346,7 +347,8 @@ def delete_generation(studio: Studio, *, user_id: int, generation_id: int) -> No
         if generation.status in ACTIVE:
             raise InvalidInput("this batch is still running: cancel it first, then delete it")
         items = list(session.exec(select(GenerationItem).where(GenerationItem.generation_id == generation_id)))
-        files = [p for i in items for p in (i.image_path, i.thumbnail_path, *i.exports.values())]
+        files = [p for i in items for p in (i.image_path, i.thumbnail_path, *i.exports.values(),
+                                            skeleton_path(user_id, i.id))]
         files.append(exports.zip_path(user_id, generation.id))
         session.execute(sa.delete(GenerationItem).where(GenerationItem.generation_id == generation_id))
         session.delete(generation)

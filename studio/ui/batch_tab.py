@@ -21,10 +21,9 @@ from studio.services import step_previews as previews
 from studio.services import poses as gallery
 from studio.services.exports import EXPORT_FORMATS
 from studio.services.fields import whole_number
-from studio.ui import form
-from studio.ui.common import (tiles, Page, Shared, Viewer, batch_zip_link, creator_errors, esc, export_format_choices,
-                              new_key, quality_badge, quality_lines, uploaded_file)
-from studio.ui.safeguards import working
+from studio.ui import batch_results, form
+from studio.ui.common import (tiles, Page, Shared, Viewer, creator_errors, esc, export_format_choices, new_key,
+                              quality_lines, uploaded_file)
 
 POLL_SECONDS = 0.5
 MAX_WATCH_S = 3 * 3600  # past this a stream ends; the batch goes on and a reload follows it again
@@ -98,7 +97,30 @@ def progress_html(p: generations.BatchProgress | None, forming: str | None = Non
             f"{picture}<div class='batch-progress-label'>Batch #{p.generation_id}: {esc(label)}</div>"
             f"<div class='batch-bar'><div class='batch-bar-fill' style='width:{pct}%'></div></div>"
             f"<div class='batch-counts'>{p.done} done · {p.failed} failed · {p.left} left{eta}</div>{error}"
-            f"{quality_html(p)}</div>")
+            f"{quality_html(p)}{items_html(p)}</div>")
+
+
+# Each image's state in the creator's words (``ItemStatus`` values as the worker writes them).
+ITEM_STATES = {"pending": "queued", "running": "drawing", "completed": "done", "failed": "failed",
+               "cancelled": "cancelled"}
+
+
+def items_html(p: generations.BatchProgress) -> str:
+    """Every image of the batch with where it is: queued, drawing, done, or failed with its reason."""
+    if not p.plan:
+        return ""
+    rows = []
+    for item in p.plan:
+        state = ITEM_STATES.get(item.status, item.status)
+        if item.status == "running" and p.status != "running":
+            # Handed back by a stopped worker (it waits for the next one), or ended: not being drawn.
+            state = "stopped" if p.finished else "queued"
+        why = f": {esc(item.error)}" if item.error and item.status in ("failed", "cancelled") else ""
+        rows.append(f"<li class='batch-item batch-item-{esc(state)}' data-status='{esc(state)}'>"
+                    f"<span class='batch-item-name'>{esc(item.pose_name)} · v{item.variation + 1}</span> "
+                    f"<span class='batch-item-state'>{esc(state)}{why}</span></li>")
+    return (f"<details class='batch-items-box' open><summary>Each image ({p.total})</summary>"
+            f"<ol class='batch-items' id='batch-items'>{''.join(rows)}</ol></details>")
 
 
 def quality_html(p: generations.BatchProgress) -> str:
@@ -108,23 +130,6 @@ def quality_html(p: generations.BatchProgress) -> str:
     if not lines:
         return ""
     return "<div class='batch-quality' id='batch-quality'>" + "<br/>".join(esc(line) for line in lines) + "</div>"
-
-
-def result_cards(viewer: Viewer, p: generations.BatchProgress, sort: str = "made",
-                 show: str = "all") -> list[tuple[str, str]]:
-    out = []
-    done = [item for item in p.items if item.status == "completed"]
-    for item in quality.order_results(done, p.checks, sort=sort or "made", show=show or "all"):
-        link = viewer.media(item.path)
-        if link:
-            out.append((link, caption(item)))
-    return out
-
-
-def caption(item: generations.FinishedItem) -> str:
-    """A result tile's caption: the pose, the variation and the checks' badge."""
-    badge = quality_badge(item)
-    return f"{item.pose_name} · v{item.variation + 1}" + (f" · {badge}" if badge else "")
 
 
 def checks_of(reroll, likeness_bar, pose_bar, rerolls, face_pass) -> dict:
@@ -246,15 +251,6 @@ class BatchTab:
         return self.estimate_cost(*asked, request=request)[0]
 
     @creator_errors
-    def reorder(self, generation_id, sort, show, request: gr.Request):
-        """The results again, sorted and narrowed as chosen (the stream uses the same choice)."""
-        if not generation_id:
-            return []
-        viewer = self.page.viewer(request)
-        p = generations.progress(self.studio.db, user_id=viewer.user.id, generation_id=int(generation_id))
-        return result_cards(viewer, p, sort, show)
-
-    @creator_errors
     def avatar_checks_note(self, avatar_id, request: gr.Request) -> str:
         """Under the checks: why likeness cannot be measured for the chosen avatar, if it cannot."""
         if not avatar_id:
@@ -274,8 +270,8 @@ class BatchTab:
         the creator may still change it."""
         return quality.default_checks(self.studio.settings, preset_key)["face_pass"]
 
-    async def watch(self, viewer: Viewer, generation_id: int, sort: str = "made", show: str = "all"):
-        """Yield (progress, results, generation id) until the batch ends; the DB is the source.
+    async def watch(self, viewer: Viewer, generation_id: int):
+        """Yield (progress, results' mark, generation id) until the batch ends; the DB is the source.
 
         An async generator: waiting costs no thread, so open streams cannot starve the handlers
         and health checks of other creators; each database read borrows a thread briefly.
@@ -291,10 +287,9 @@ class BatchTab:
                 snapshot = (p.status, p.done, p.failed, p.cancelled, p.step)
                 if snapshot != last:
                     last, quiet = snapshot, 0
-                    cards = await anyio.to_thread.run_sync(result_cards, viewer, p, sort, show)
                     forming = viewer.media(previews.current_preview(self.studio.media, viewer.user.id,
                                                                     generation_id)) if p.status == "running" else None
-                    yield progress_html(p, forming), cards, generation_id
+                    yield progress_html(p, forming), batch_results.mark(p), generation_id
                 elif (quiet := quiet + 1) % HEARTBEAT_POLLS == 0:
                     yield gr.skip(), gr.skip(), gr.skip()
                 if p.finished:
@@ -323,7 +318,7 @@ class BatchTab:
     @creator_errors
     async def submit_batch(self, avatar_id, selected, variations, preset_key, background, colour, scene, backdrop,
                            formats, prompt, negative, steps, guidance, pose_strength, identity_strength, width,
-                           height, seed, key, reroll, likeness_bar, pose_bar, rerolls, face_pass, sort, show,
+                           height, seed, key, reroll, likeness_bar, pose_bar, rerolls, face_pass,
                            request: gr.Request):
         # Parameters spelled out: Gradio maps inputs by position and injects gr.Request by type.
         checks = checks_of(reroll, likeness_bar, pose_bar, rerolls, face_pass)
@@ -331,8 +326,8 @@ class BatchTab:
             self._submit, avatar_id, selected, variations, preset_key, background, colour, scene, backdrop, formats,
             prompt, negative, steps, guidance, pose_strength, identity_strength, width, height, seed, key, checks,
             request))
-        async for html_, cards, gid in self.watch(viewer, generation_id, sort, show):
-            yield html_, cards, gid, gr.skip()
+        async for html_, marked, gid in self.watch(viewer, generation_id):
+            yield html_, marked, gid, gr.skip()
         yield gr.skip(), gr.skip(), gr.skip(), new_key()
 
     def _latest_active(self, request: gr.Request) -> tuple[Viewer, int | None]:
@@ -345,17 +340,10 @@ class BatchTab:
         """After a page reload: show the running batch where it is, and keep streaming it."""
         viewer, generation_id = await anyio.to_thread.run_sync(self._latest_active, request)
         if generation_id is None:
-            yield progress_html(None), [], None
+            yield progress_html(None), "", None
             return
         async for update in self.watch(viewer, generation_id):
             yield update
-
-    @creator_errors
-    def download_all(self, generation_id, request: gr.Request) -> str:
-        viewer = self.page.viewer(request)
-        if not generation_id:
-            raise gr.Error("Generate a batch first; its pictures can be downloaded when it ends.")
-        return batch_zip_link(self.studio, viewer, int(generation_id))
 
     @creator_errors
     def cancel_batch(self, generation_id, request: gr.Request) -> str:
@@ -384,7 +372,8 @@ def render(page: Page, shared: Shared) -> None:
                 picked = gr.Gallery(label="Picked poses", **tiles(6), height=180, allow_preview=False,
                                     elem_id="batch-poses", interactive=False)
                 with gr.Row():
-                    variations = form.Slider(1, MAX_VARIATIONS, value=1, step=1, label="Variations per pose")
+                    variations = form.Slider(1, MAX_VARIATIONS, value=1, step=1, label="Variations per pose",
+                                             elem_id="batch-variations")
                     with gr.Column():
                         preset = gr.Radio(label="Quality", choices=presets, value=default_preset,
                                           elem_id="batch-preset")
@@ -441,19 +430,7 @@ def render(page: Page, shared: Shared) -> None:
                     cancel = gr.Button("Cancel batch", variant="stop", elem_id="batch-cancel")
                 cancel_note = gr.Markdown()
                 progress = gr.HTML(progress_html(None), elem_id="batch-progress-box")
-                with gr.Row():
-                    sort = form.Dropdown(label="Sort results", choices=list(quality.RESULT_SORTS), value="made",
-                                       elem_id="batch-sort")
-                    show = form.Dropdown(label="Show", choices=list(quality.RESULT_SHOWS), value="all",
-                                       elem_id="batch-show")
-                # The tiles are thumbnails: Gradio's per-tile download would save the thumbnail, so
-                # downloads are the full pictures in every chosen size, as one ZIP.
-                results = gr.Gallery(label="Results", **tiles(4), height=480, elem_id="batch-results",
-                                     buttons=["fullscreen"], interactive=False)
-                with gr.Row():
-                    download_all = gr.Button("Download all (ZIP, full size, every chosen size)", size="sm",
-                                             elem_id="batch-download-all")
-                    download_out = gr.HTML(elem_id="batch-download")
+                shown = batch_results.render(page, generation_id)
 
     cost_inputs = [shared.selected_poses, variations, preset, background, steps, width, height]
     setup = [shared.selected_poses, avatar, preset, variations, formats]
@@ -477,19 +454,14 @@ def render(page: Page, shared: Shared) -> None:
     submit.click(handlers.submit_batch,
                  [avatar, shared.selected_poses, variations, preset, background, colour, scene, backdrop, formats, prompt,
                   negative, steps, guidance, pose_strength, identity_strength, width, height, seed, key,
-                  reroll, likeness_bar, pose_bar, rerolls, face_pass, sort, show],
-                 [progress, results, generation_id, key], api_visibility="private", concurrency_limit=None).then(
+                  reroll, likeness_bar, pose_bar, rerolls, face_pass],
+                 [progress, shown.mark, generation_id, key], api_visibility="private", concurrency_limit=None).then(
         page.header, None, shared.user_box, api_visibility="private").then(
         **estimate)
-    gr.on([sort.change, show.change], handlers.reorder, [generation_id, sort, show], results,
-          api_visibility="private")
     avatar.change(handlers.avatar_checks_note, avatar, checks_note, api_visibility="private")
     # The face pass follows the preset (on where its full-body faces come out small); the creator may override.
     preset.change(handlers.face_pass_default, preset, face_pass, api_visibility="private")
-    start, done = working(download_all, "Download all (ZIP, full size, every chosen size)", "Packing the ZIP…")
-    download_all.click(**start).then(handlers.download_all, generation_id, download_out,
-                                     api_visibility="private").then(**done)
     cancel.click(handlers.cancel_batch, generation_id, cancel_note, api_visibility="private").then(
         page.header, None, shared.user_box, api_visibility="private")
-    shared.on_load.append(lambda demo: demo.load(handlers.resume_batch, None, [progress, results, generation_id],
+    shared.on_load.append(lambda demo: demo.load(handlers.resume_batch, None, [progress, shown.mark, generation_id],
                                                  api_visibility="private", concurrency_limit=None))

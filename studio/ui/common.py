@@ -215,6 +215,18 @@ def download_link(link: str | None, name: str) -> str:
             f"⬇ Download {esc(name)}</a></div>")
 
 
+def item_download_link(studio: Studio, viewer: "Viewer", item_id: Any, format_key: str) -> str:
+    """A download link to one finished image in ``format_key``, named after its project, pose,
+    variation and seed (the Batch tab's and History's "Download this picture")."""
+    from studio.services.exports import download_file, download_name
+
+    if not item_id:
+        raise gr.Error("Click a picture first, then download it.")
+    relative = download_file(studio, user_id=viewer.user.id, item_id=item_id, format_key=format_key)
+    name = download_name(studio, user_id=viewer.user.id, item_id=item_id, format_key=format_key)
+    return download_link(viewer.media(relative, filename=name), name)
+
+
 def batch_zip_link(studio: Studio, viewer: "Viewer", generation_id: int) -> str:
     """A download link to the batch's ZIP, made now (Batch tab's Download all, History's ZIP)."""
     from studio.services.exports import batch_zip_download

@@ -7,10 +7,10 @@ import uuid
 
 import gradio as gr
 
-from studio.services import exports, generations, history, quality, stats
+from studio.services import generations, history, quality, stats
 from studio.ui import form
 from studio.ui.history_cards import OPEN_ON_CLICK, cards_html
-from studio.ui.common import (tiles, Page, Shared, Viewer, batch_zip_link, creator_errors, download_link, esc,
+from studio.ui.common import (tiles, Page, Shared, Viewer, batch_zip_link, creator_errors, esc, item_download_link,
                               export_format_choices, quality_badge, quality_lines)
 from studio.ui.safeguards import armed_for, confirmed
 
@@ -144,13 +144,7 @@ class HistoryTab:
 
     @creator_errors
     def download_item(self, item_id, format_key: str, request: gr.Request):
-        viewer = self.page.viewer(request)
-        if not item_id:
-            raise gr.Error("Click an image first.")
-        relative = exports.download_file(self.studio, user_id=viewer.user.id, item_id=int(item_id),
-                                         format_key=format_key)
-        name = exports.download_name(self.studio, user_id=viewer.user.id, item_id=int(item_id), format_key=format_key)
-        return download_link(viewer.media(relative, filename=name), name)
+        return item_download_link(self.studio, self.page.viewer(request), item_id, format_key)
 
     @creator_errors
     def favourite_item(self, item_id, generation_id, sort, show, request: gr.Request):

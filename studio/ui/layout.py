@@ -28,6 +28,28 @@ CSS = """
 .batch-counts {font-size:.9rem;opacity:.8}
 .batch-error {color:#b91c1c}
 .batch-quality {font-size:.9rem;margin-top:6px;padding:6px 10px;background:#eef2ff;border-radius:6px}
+/* Each image of the batch and its state; a long batch scrolls in its own box. */
+.batch-items-box {margin-top:6px;font-size:.88rem}
+.batch-items {list-style:none;margin:4px 0 0;padding:0;display:flex;flex-wrap:wrap;gap:4px;max-height:150px;
+  overflow-y:auto}
+.batch-item {padding:2px 8px;border-radius:10px;background:#f3f4f6;border:1px solid #e5e7eb;overflow-wrap:anywhere}
+.batch-item-state {font-weight:600}
+.batch-item-queued .batch-item-state {color:#6b7280}
+.batch-item-drawing {border-color:#6366f1;background:#eef2ff}
+.batch-item-drawing .batch-item-state {color:#4f46e5}
+.batch-item-done .batch-item-state {color:#15803d}
+.batch-item-failed {border-color:#fca5a5;background:#fef2f2}
+.batch-item-failed .batch-item-state {color:#b91c1c}
+.batch-item-cancelled .batch-item-state, .batch-item-stopped .batch-item-state {color:#6b7280}
+#batch-picked-actions {align-items:flex-end}
+/* The picked result's variations side by side, each as wide as the row allows. */
+#batch-compare .batch-compare-title {font-weight:600;margin:4px 0}
+#batch-compare .batch-compare-row {display:flex;gap:8px;overflow-x:auto}
+#batch-compare .batch-compare-item {flex:1 1 0;min-width:120px;max-width:320px;margin:0;padding:4px;
+  border:2px solid transparent;border-radius:8px}
+#batch-compare .batch-compare-picked {border-color:#6366f1}
+#batch-compare img {width:100%;border-radius:6px;display:block}
+#batch-compare figcaption {font-size:.85rem;overflow-wrap:anywhere;margin-top:2px}
 /* Gallery captions carry pose names and quality badges: wrap them over two lines instead of
    Gradio's one-line ellipsis, which cut names to a few characters on narrow tiles. */
 .gradio-container .grid-wrap .caption-label {white-space:normal;max-width:calc(100% - 8px);left:4px;

@@ -235,3 +235,31 @@ def test_a_running_batch_shows_its_picture_forming_and_the_preview_goes_at_the_e
     assert worker.process_generation(job_studio, g.id) == "completed"
     assert seen and all(shown == (previews.preview_path(uid, g.id), "WEBP", (64, 64)) for shown in seen)
     assert previews.current_preview(job_studio.media, uid, g.id) is None
+
+
+def test_the_items_being_drawn_are_marked_running_and_every_one_ends_done(job_studio, batches, monkeypatch):
+    """Issue 13: the Batch tab says which images are being drawn. The heartbeat marks the chunk
+    in flight "running" (only items still waiting), and saving each one finishes it."""
+    from studio.services import generations
+    from studio.services import step_previews as previews
+
+    uid = batches.user()
+    g = batches.submit(uid, batches.avatar(uid), batches.poses(3))
+    seen = []
+    real_save = previews.save_preview
+
+    def save_and_look(media, user_id, generation_id, image):  # called by the beat, after its update
+        real_save(media, user_id, generation_id, image)
+        plan = generations.progress(job_studio.db, user_id=uid, generation_id=g.id).plan
+        seen.append(tuple(item.status for item in plan))
+
+    monkeypatch.setattr(previews, "save_preview", save_and_look)
+    assert worker.process_generation(job_studio, g.id) == "completed"
+    drawing = [states for states in seen if "running" in states]
+    assert drawing, seen
+    # The chunk in flight (two images here, STUDIO_BATCH_SIZE=2), in plan order: the images
+    # before it are done and the ones after it wait.
+    assert {states.count("running") for states in drawing} <= {1, 2}, drawing
+    order = {"completed": 0, "running": 1, "pending": 2}
+    assert all(list(states) == sorted(states, key=order.get) for states in drawing), drawing
+    assert [i.status for i in batches.items(g.id)] == ["completed"] * 3

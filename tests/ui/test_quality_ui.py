@@ -25,7 +25,8 @@ from studio.services.avatars.likeness import face_fields
 from studio.services.errors import InvalidInput
 from studio.services.quality import BatchChecks, summarise, validated_checks
 from studio.ui.avatar_likeness import SamePerson, same_person_html
-from studio.ui.batch_tab import BatchTab, caption, checks_of, progress_html, quality_html
+from studio.ui.batch_results import BatchResults, caption
+from studio.ui.batch_tab import BatchTab, checks_of, progress_html, quality_html
 from studio.ui.common import Page, quality_badge
 from studio.ui.history_tab import HistoryTab
 from studio.web.links import MediaLinks
@@ -205,10 +206,10 @@ def scored_batch(page_studio):
 
 def test_batch_results_sort_by_either_score_and_narrow_to_those_below_a_bar(scored_batch):
     page, gid, names, _, _ = scored_batch
-    tab = BatchTab(page)
+    tab = BatchResults(page)
 
     def shown(sort, show):
-        return [text for _, text in tab.reorder(gid, sort, show, web_request())]
+        return [text for _, text in tab.refresh(gid, sort, show, False, None, web_request())[0]]
 
     made = shown("made", "all")
     assert made == [f"{names[0]} · v1 · Likeness 82 % · Pose 30 %",
@@ -219,7 +220,7 @@ def test_batch_results_sort_by_either_score_and_narrow_to_those_below_a_bar(scor
     assert shown("made", "below_likeness") == [made[1], made[2]]
     assert shown("pose", "below_pose") == [made[0]]
     with pytest.raises(gr.Error, match="sort results by one of made, likeness, pose"):
-        tab.reorder(gid, "prettiest", "all", web_request())
+        tab.refresh(gid, "prettiest", "all", False, None, web_request())
 
 
 def test_history_shows_the_same_badges_sorted_and_the_batchs_summary(scored_batch):
