@@ -133,7 +133,7 @@ class BatchResults:
     def pick(self, ids: list[int], skeleton, request: gr.Request, evt: gr.SelectData):
         """The clicked picture: its line, its variations, its star. The id is the server's own
         list's, at the index the page says; an index outside it picks nothing."""
-        index = evt.index if isinstance(evt.index, int) else None
+        index = evt.index if isinstance(evt.index, int) and not isinstance(evt.index, bool) else None
         chosen = ids[index] if ids and index is not None and 0 <= index < len(ids) else None
         return self.picked_view(self.page.viewer(request), chosen, bool(skeleton))
 
