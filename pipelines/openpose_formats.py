@@ -146,7 +146,8 @@ def keypoints_from_skeleton_picture(path: Path) -> Keypoints:
             image.load()
             rgb = image.convert("RGB")
     except (UnidentifiedImageError, Image.DecompressionBombError):
-        raise PoseFileError("not a readable picture") from None
+        raise PoseFileError("not a readable picture (not a picture at all, or damaged); use an OpenPose .json "
+                            "file, a skeleton picture or a photo of a person saved as PNG, JPEG or WebP") from None
     except OSError as exc:
         raise PoseFileError(f"the picture is damaged ({exc})") from None
     grey = rgb.convert("L").resize((min(rgb.width, 256), min(rgb.height, 256)))

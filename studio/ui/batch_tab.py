@@ -22,8 +22,8 @@ from studio.services import poses as gallery
 from studio.services.exports import EXPORT_FORMATS
 from studio.services.fields import whole_number
 from studio.ui import batch_results, form
-from studio.ui.common import (tiles, Page, Shared, Viewer, creator_errors, esc, export_format_choices, new_key,
-                              quality_lines, uploaded_file)
+from studio.ui.common import (tiles, Page, Shared, Viewer, about, creator_errors, esc, export_format_choices,
+                              new_key, quality_lines, uploaded_file)
 
 POLL_SECONDS = 0.5
 MAX_WATCH_S = 3 * 3600  # past this a stream ends; the batch goes on and a reload follows it again
@@ -192,8 +192,9 @@ class BatchTab:
         if kind == "picture":
             if not picture:
                 raise gr.Error("Upload the picture to put behind the person (JPEG, PNG or WebP, at least 256 px).")
-            return {"image": generations.save_backdrop(self.studio, user_id=user_id,
-                                                       file_path=uploaded_file(picture, "Background picture"))}
+            with about("Background picture"):
+                return {"image": generations.save_backdrop(self.studio, user_id=user_id,
+                                                           file_path=uploaded_file(picture, "Background picture"))}
         if kind == "scene":
             if not (scene or "").strip():
                 raise gr.Error("Describe the scene to put behind the person, e.g. 'a bright studio with plants'.")
@@ -383,7 +384,8 @@ def render(page: Page, shared: Shared) -> None:
                     colour = gr.ColorPicker(label="Colour", value="#ffffff", visible=False)
                     scene = gr.Textbox(label="Scene", placeholder="a bright studio with plants", visible=False)
                 backdrop = gr.File(label="Background picture (JPEG, PNG or WebP, at least 256 px)",
-                                   file_types=["image"], type="filepath", height=100, visible=False)
+                                   file_types=["image"], type="filepath", height=100, visible=False,
+                                   elem_id="batch-backdrop")
                 formats = gr.CheckboxGroup(label="Export sizes", choices=export_format_choices(),
                                            value=["instagram_feed"], elem_id="batch-formats")
                 with gr.Accordion("Advanced", open=False):

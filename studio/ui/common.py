@@ -8,9 +8,10 @@ import html
 import io
 import logging
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 import gradio as gr
 from gradio.utils import get_upload_folder
@@ -176,6 +177,18 @@ def uploaded_file(value: Any, field: str) -> str:
         raise gr.Error(f"{field}: that file was not uploaded to the studio; upload it first "
                        "(gradio_client: handle_file(path)).")
     return str(resolved)
+
+
+@contextmanager
+def about(field: str) -> Iterator[None]:
+    """A refusal raised inside names ``field``, as the form's own do: "Reference photo: this file
+    is not a picture Pose Studio can read...". One already naming it is left as it is."""
+    try:
+        yield
+    except StudioError as exc:
+        if str(exc).startswith(f"{field}:"):
+            raise
+        raise type(exc)(f"{field}: {exc}") from None
 
 
 def photo_preview(value: Any, field: str) -> str:

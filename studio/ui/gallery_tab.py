@@ -14,7 +14,7 @@ from studio.services import my_poses, pose_import, pose_requests
 from studio.services import poses as gallery
 from studio.services.pose_from_photo import PhotoPose, pose_from_photo
 from studio.ui import form
-from studio.ui.common import Page, Shared, Viewer, creator_errors, data_url, esc, uploaded_file, tiles
+from studio.ui.common import Page, Shared, Viewer, about, creator_errors, data_url, esc, uploaded_file, tiles
 from studio.ui.latest import LatestOnly
 from studio.ui.pose_editor import PoseEditor, pose_json
 from studio.ui.safeguards import armed_for, confirmed, working
@@ -200,7 +200,8 @@ class GalleryTab:
         user = self.page.user(request)
         if not photo:
             raise gr.Error(f"{PHOTO_FIELD}: choose a photo of a person first, then press 'Find the pose'.")
-        found = pose_from_photo(self.page.studio, user_id=user.id, file_path=uploaded_file(photo, PHOTO_FIELD))
+        with about(PHOTO_FIELD):
+            found = pose_from_photo(self.page.studio, user_id=user.id, file_path=uploaded_file(photo, PHOTO_FIELD))
         return (_overlay_html(found), pose_json(found.keypoints), "", PoseSource.extracted.value,
                 "The pose from your photo is in the editor: drag any joint that is off, name it and save it.")
 
@@ -211,7 +212,8 @@ class GalleryTab:
         self.page.user(request)
         if not upload:
             raise gr.Error("Pose file: choose an OpenPose .json file or a skeleton picture first.")
-        keypoints, source, note = pose_import.pose_for_editor(uploaded_file(upload, "Pose file"))
+        with about("Pose file"):
+            keypoints, source, note = pose_import.pose_for_editor(uploaded_file(upload, "Pose file"))
         said = "The pose from your file is in the editor" + (f" ({esc(note)})" if note else "")
         return pose_json(keypoints.to_json()), "", source.value, said + ": adjust it, name it and save it."
 

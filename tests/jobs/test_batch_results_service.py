@@ -27,8 +27,9 @@ def finished(job_studio, batches):
 def test_every_image_says_where_it_is_and_a_failed_one_why(job_studio, finished):
     uid, gid, _ = finished
     p = generations.progress(job_studio.db, user_id=uid, generation_id=gid)
-    assert [(i.pose_name, i.variation, i.status) for i in p.plan] == [
-        (f"pose {n}", v, "completed") for n in (2, 1) for v in (0, 1)] + [("pose 0", 0, "failed"), ("pose 0", 1, "failed")]
+    planned = [(i.pose_name, i.variation, i.status) for i in p.plan]
+    assert planned == [(f"pose {n}", v, "completed") for n in (2, 1) for v in (0, 1)] + [
+        ("pose 0", 0, "failed"), ("pose 0", 1, "failed")]
     board = items_html(p)
     assert board.count("data-status='done'") == 4 and board.count("data-status='failed'") == 2
     failed = [i for i in p.plan if i.status == "failed"]

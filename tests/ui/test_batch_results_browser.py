@@ -141,3 +141,13 @@ def test_each_images_state_then_star_download_compare_and_the_skeleton(page, tmp
         page.locator("#batch-skeleton input").uncheck()
         wait_for(lambda: not any(SKELETON_FILE.search(src) for src in tile_sources(page)),
                  what="the plain results again")
+
+        # Issue 13 item 12: the two failed images' refunds read as one row of the batch.
+        open_tab(page, "Credits")
+        ledger = page.locator("#credits-ledger")
+        wait_for(lambda: "refund" in ledger.inner_text(), what="the refund in the ledger")
+        cells = ledger.inner_text().split("\n")
+        assert cells.count("refund") == 1, cells
+        at = cells.index("refund")
+        assert cells[at + 1:at + 5] == ["+30", "138", "2 images not made", "generation:1"], cells
+        shoot(page, "credits-one-refund-row")

@@ -237,3 +237,52 @@ def test_a_reload_keeps_the_batch_setup_and_presets_that_cannot_run_here_say_so(
         assert page.locator("#batch-formats input[type=checkbox]:checked").count() == 2
         assert "Amira" in page.locator("#batch-avatar input").input_value()
         shoot(page, "batch-setup-after-reload")
+
+
+def test_a_file_that_is_not_a_picture_is_named_on_every_upload_path(page, tmp_path, capfd):
+    """Issue 13 item 4: a text file renamed .png, given to each upload box that takes pictures,
+    is refused saying what the file is and what would work, naming the field; never Gradio's
+    internals, and no traceback in the server's log."""
+    notes = tmp_path / "notes.png"
+    notes.write_text("shopping list: oat milk, rice")
+    internals = ("Could not preprocess", "UnidentifiedImageError", "Traceback", "index ")
+    with running_studio(tmp_path / "data") as (studio, url):
+        make_avatar_and_pick(page, url, tmp_path, poses=1)
+
+        def said(where: str, words: str, field: str) -> None:
+            seen = f"{toasts(page)} {page.locator(where).inner_text() if where else ''}"
+            assert words in seen and field in seen and not any(w in seen for w in internals), seen
+
+        open_tab(page, "Avatar")  # "Is this the same person?": the answer beside the box
+        page.locator("#avatar-gallery .thumbnail-item").first.click()
+        page.get_by_text("Is this the same person as my avatar?").click()
+        page.locator("#avatar-same-photo input[type=file]").set_input_files(str(notes))
+        wait_for(lambda: "not a picture" in page.locator("#avatar-same-preview").inner_text(), what="the answer")
+        said("#avatar-same-preview", "upload a JPEG, PNG or WebP", "Photo to compare")
+
+        open_tab(page, "Pose gallery")  # a reference photo, then a pose file
+        page.get_by_text("Pose from a reference photo", exact=True).click()
+        page.locator("#pose-photo input[type=file]").set_input_files(str(notes))
+        page.locator("#pose-photo-find").click()
+        wait_for(lambda: "not a picture" in toasts(page), what="the refused reference photo")
+        said("", "not a picture Pose Studio can read", "Reference photo:")
+        close_toasts(page)
+        page.get_by_text("Import a pose file (OpenPose JSON or a skeleton picture)", exact=True).click()
+        page.locator("#pose-file input[type=file]").set_input_files(str(notes))
+        page.locator("#pose-file-open").click()
+        wait_for(lambda: "Pose file" in toasts(page), what="the refused pose file")
+        said("", "Pose file", ".json")
+        close_toasts(page)
+
+        open_tab(page, "Batch")  # the picture to put behind the person, refused before any charge
+        page.locator("#batch-hint").wait_for()
+        page.get_by_label("My picture").check()
+        page.locator("#batch-backdrop input[type=file]").set_input_files(str(notes))
+        page.wait_for_timeout(500)
+        page.locator("#batch-submit").click()
+        wait_for(lambda: "Background picture" in toasts(page), what="the refused background")
+        said("", "not a picture", "Background picture")
+        shoot(page, "not-a-picture-refused")
+        assert badges(page) == 0 and count(studio, Generation) == 0
+        logged = capfd.readouterr()
+    assert "Traceback" not in logged.err + logged.out
