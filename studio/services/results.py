@@ -20,6 +20,7 @@ from studio.enums import ItemStatus
 from studio.media import write_atomically
 from studio.services import access
 from studio.services.errors import InvalidInput
+from studio.services.fields import row_id
 
 SKELETONS = "skeletons"  # media kind: results with their pose drawn over
 SKELETON_LIFETIME_S = 24 * 3600
@@ -32,6 +33,11 @@ def skeleton_path(user_id: int, item_id: int) -> str:
 
 def skeleton_picture(studio: Studio, *, user_id: int, item_id: int) -> str:
     """The media path of the image's thumbnail with its pose drawn over it, made if not kept yet."""
+    number = row_id(item_id)
+    if number is not None and studio.media.absolute(skeleton_path(user_id, number)).is_file():
+        # Kept: only ever made in this creator's folder after the checks below (no database read,
+        # so drawing 40 results with their skeletons again costs about what it does without).
+        return skeleton_path(user_id, number)
     with studio.db.reading() as session:
         item, _ = access.own_item(session, item_id, user_id=user_id)
         if item.status != ItemStatus.completed.value:
