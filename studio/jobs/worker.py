@@ -123,17 +123,16 @@ class Heartbeat:
         self._wake.set()
         self._thread.join(timeout=30)
 
-    def progress(self, step: int, total_steps: int, preview=None, drawing=()) -> None:
+    def progress(self, step: int, total_steps: int, preview=None) -> None:
         self.step = (step, total_steps)
         if preview is not None:
             self.preview = preview
-        if drawing:
-            self.drawing = tuple(int(key) for key in drawing if str(key).isdigit())
         self._wake.set()
 
     def on_progress(self, progress) -> None:
-        """The engine's progress callback: the step, its preview and the items being drawn."""
-        self.progress(progress.step, progress.total_steps, progress.preview, progress.item_keys)
+        """The engine's progress callback: the items being drawn, the step and its preview."""
+        self.drawing = tuple(int(key) for key in progress.item_keys if str(key).isdigit())
+        self.progress(progress.step, progress.total_steps, progress.preview)
 
     def end(self) -> None:
         """The batch is over: its preview goes (a finished picture replaces it)."""

@@ -124,10 +124,12 @@ class BatchResults:
         """The results drawn again (a picture finished, or the creator changed how they are shown);
         the picked picture stays picked while it is among them."""
         if not generation_id:
-            return [], [], *self.picked_view(self.page.viewer(request), None, False)
+            return [], [], *self.picked_view(self.page.viewer(request), None, False), gr.update(visible=False)
         viewer = self.page.viewer(request)
         cards, ids = self.cards(viewer, generation_id, sort, show, bool(skeleton))
-        return cards, ids, *self.picked_view(viewer, picked if picked in ids else None, bool(skeleton))
+        # The panel for a picked picture shows once there is a picture to pick.
+        return (cards, ids, *self.picked_view(viewer, picked if picked in ids else None, bool(skeleton)),
+                gr.update(visible=bool(cards)))
 
     @creator_errors
     def pick(self, ids: list[int], skeleton, request: gr.Request, evt: gr.SelectData):
@@ -176,7 +178,7 @@ def render(page: Page, generation_id: gr.State) -> Results:
     # picked picture downloads in full below, and "Download all" packs every picture in every size.
     gallery = gr.Gallery(label="Results: click one to star it, download it or compare its variations", **tiles(4),
                          height=480, elem_id="batch-results", buttons=["fullscreen"], interactive=False)
-    with gr.Column(elem_id="batch-picked", variant="panel"):
+    with gr.Column(elem_id="batch-picked", variant="panel", visible=False) as picked_box:
         picked_line = gr.Markdown(NOTHING_PICKED, elem_id="batch-picked-line")
         with gr.Row(elem_id="batch-picked-actions"):
             size = form.Dropdown(label="Size", choices=export_format_choices(), value="original",
@@ -192,9 +194,9 @@ def render(page: Page, generation_id: gr.State) -> Results:
     view = [generation_id, sort, show, skeleton, picked]
     panel = [picked, picked_line, compare, star]
     gr.on([mark_box.change, sort.change, show.change, skeleton.change], handlers.refresh, view,
-          [gallery, ids, *panel], api_visibility="private")
+          [gallery, ids, *panel, picked_box], api_visibility="private")
     gallery.select(handlers.pick, [ids, skeleton], panel, api_visibility="private")
-    star.click(handlers.star, [picked, generation_id, sort, show, skeleton], [gallery, ids, *panel],
+    star.click(handlers.star, [picked, generation_id, sort, show, skeleton], [gallery, ids, *panel, picked_box],
                api_visibility="private")
     download_one.click(handlers.download_one, [picked, size], download_out, api_visibility="private")
     start, done = working(download_all, "Download all (ZIP, full size, every chosen size)", "Packing the ZIP…")
