@@ -114,7 +114,7 @@ def progress(db: Database, *, user_id: int, generation_id: int) -> BatchProgress
                                     .order_by(GenerationItem.position, GenerationItem.variation, GenerationItem.id)))
     # The results show in the order they were finished (a new one joins the end).
     finished = sorted((i for i in planned if i.status not in (ItemStatus.pending.value, ItemStatus.running.value)),
-                      key=lambda i: (i.finished_at is None, i.finished_at or 0, i.id))
+                      key=lambda i: (i.finished_at or g.created_at, i.id))
     done = sum(i.status == ItemStatus.completed.value for i in finished)
     failed = sum(i.status == ItemStatus.failed.value for i in finished)
     cancelled = sum(i.status == ItemStatus.cancelled.value for i in finished)

@@ -45,8 +45,6 @@ def skeleton_picture(studio: Studio, *, user_id: int, item_id: int) -> str:
         source, keypoints, key = item.thumbnail_path or item.image_path, item.keypoints, item.id
     relative = skeleton_path(user_id, key)
     target = studio.media.absolute(relative)
-    if target.is_file():
-        return relative
     try:
         pose = Keypoints.from_json(keypoints)
     except PoseError:

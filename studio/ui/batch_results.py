@@ -10,8 +10,6 @@ otherwise draw the results its own way again at each finished picture.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import gradio as gr
 
 from studio.core import Studio
@@ -25,6 +23,7 @@ from studio.ui.safeguards import working
 
 STAR, UNSTAR = "☆ Star this picture", "★ Starred (press to unstar)"
 NOTHING_PICKED = "Click a picture to star it, download it in any size and see its pose's variations side by side."
+NO_PICK = (None, NOTHING_PICKED, "", STAR)  # the panel with nothing picked: id, line, variations, star
 
 
 def caption(item: generations.FinishedItem) -> str:
@@ -34,20 +33,17 @@ def caption(item: generations.FinishedItem) -> str:
             + (f" · {badge}" if badge else ""))
 
 
+def seed_and_badge(row) -> str:
+    """A finished GenerationItem's seed (the kept picture's) and its checks' badge."""
+    badge = quality_badge(generations.finished_item(row))
+    return f"seed {quality.kept_seed(row)}" + (f" · {badge}" if badge else "")
+
+
 def mark(p: generations.BatchProgress | None) -> str:
     """What the results depend on, in a few characters: a new value means they need drawing again."""
     if p is None:
         return ""
     return f"{p.generation_id}:{p.status}:{p.done}:{p.failed}:{p.cancelled}"
-
-
-@dataclass
-class Results:
-    """The results' components that the rest of the Batch tab wires to."""
-
-    mark: gr.Textbox  # written by the progress stream
-    sort: gr.Dropdown
-    show: gr.Dropdown
 
 
 class BatchResults:
@@ -83,29 +79,24 @@ class BatchResults:
         """The panel of the picked picture: (its id, its line, its pose's variations side by side,
         the star button's label); all empty when nothing is picked."""
         if item_id is None:
-            return None, NOTHING_PICKED, "", STAR
+            return NO_PICK
         rows = results.variations_of(self.studio, user_id=viewer.user.id, item_id=item_id)
         picked = next((row for row in rows if row.id == item_id), None)
         if picked is None:  # no longer finished (never happens) or gone: nothing picked
-            return None, NOTHING_PICKED, "", STAR
-        shown = generations.finished_item(picked)
-        badge = quality_badge(shown)
-        line = (f"**{esc(picked.pose_name)} · v{picked.variation + 1}** · seed {quality.kept_seed(picked)}"
-                + (f" · {esc(badge)}" if badge else "") + (" · ★ starred" if picked.favourite else ""))
+            return NO_PICK
+        line = (f"**{esc(picked.pose_name)} · v{picked.variation + 1}** · {esc(seed_and_badge(picked))}"
+                + (" · ★ starred" if picked.favourite else ""))
         return item_id, line, self.side_by_side(viewer, rows, item_id, skeleton), UNSTAR if picked.favourite else STAR
 
     def side_by_side(self, viewer: Viewer, rows, picked_id: int, skeleton: bool) -> str:
         """The variations of one pose in a row, each linked to its full picture."""
         figures = []
         for row in rows:
-            item = generations.finished_item(row)
-            shown = self.picture(viewer, row.id, item.path, skeleton)
+            shown = self.picture(viewer, row.id, row.thumbnail_path or row.image_path, skeleton)
             full = viewer.media(row.image_path) or shown
             if not shown:
                 continue
-            badge = quality_badge(item)
-            label = (f"{'★ ' if row.favourite else ''}v{row.variation + 1} · seed {quality.kept_seed(row)}"
-                     + (f" · {badge}" if badge else ""))
+            label = f"{'★ ' if row.favourite else ''}v{row.variation + 1} · {seed_and_badge(row)}"
             figures.append(
                 f"<figure class='batch-compare-item{' batch-compare-picked' if row.id == picked_id else ''}' "
                 f"data-variation='{row.variation + 1}'><a href='{esc(full)}' target='_blank' rel='noopener' "
@@ -124,7 +115,7 @@ class BatchResults:
         """The results drawn again (a picture finished, or the creator changed how they are shown);
         the picked picture stays picked while it is among them."""
         if not generation_id:
-            return [], [], *self.picked_view(self.page.viewer(request), None, False), gr.update(visible=False)
+            return [], [], *NO_PICK, gr.update(visible=False)
         viewer = self.page.viewer(request)
         cards, ids = self.cards(viewer, generation_id, sort, show, bool(skeleton))
         # The panel for a picked picture shows once there is a picture to pick.
@@ -161,8 +152,9 @@ class BatchResults:
         return batch_zip_link(self.studio, self.page.viewer(request), int(generation_id))
 
 
-def render(page: Page, generation_id: gr.State) -> Results:
-    """The results' part of the Batch tab, under the progress; wired here but for the mark."""
+def render(page: Page, generation_id: gr.State) -> gr.Textbox:
+    """The results' part of the Batch tab, under the progress, wired here; returns the hidden box
+    the progress stream writes its mark into."""
     handlers = BatchResults(page)
     ids = gr.State([])  # the tiles' item ids, index for index
     picked = gr.State(None)  # the id of the picture clicked
@@ -202,4 +194,4 @@ def render(page: Page, generation_id: gr.State) -> Results:
     start, done = working(download_all, "Download all (ZIP, full size, every chosen size)", "Packing the ZIP…")
     download_all.click(**start).then(handlers.download_all, generation_id, download_out,
                                      api_visibility="private").then(**done)
-    return Results(mark=mark_box, sort=sort, show=show)
+    return mark_box

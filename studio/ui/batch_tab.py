@@ -1,7 +1,8 @@
 """Batch: one avatar x the picked poses; the cost before submit; live progress from the database.
 
 Progress is read from the database (the worker writes it), so it is the same whether the job
-runs in this process or on an RQ worker elsewhere, and it survives a page reload.
+runs in this process or on an RQ worker elsewhere, and it survives a page reload. The progress
+is drawn by ``batch_progress``, the results under it by ``batch_results``.
 """
 
 from __future__ import annotations
@@ -22,8 +23,9 @@ from studio.services import poses as gallery
 from studio.services.exports import EXPORT_FORMATS
 from studio.services.fields import whole_number
 from studio.ui import batch_results, form
+from studio.ui.batch_progress import progress_html
 from studio.ui.common import (tiles, Page, Shared, Viewer, about, creator_errors, esc, export_format_choices,
-                              new_key, quality_lines, uploaded_file)
+                              new_key, uploaded_file)
 
 POLL_SECONDS = 0.5
 MAX_WATCH_S = 3 * 3600  # past this a stream ends; the batch goes on and a reload follows it again
@@ -74,62 +76,6 @@ def _params(prompt, negative, steps, guidance, pose_strength, identity_strength,
                             guidance=opt_float(guidance), pose_strength=opt_float(pose_strength),
                             identity_strength=opt_float(identity_strength), width=opt_int(width),
                             height=opt_int(height), seed=int(seed or 0))
-
-
-def progress_html(p: generations.BatchProgress | None, forming: str | None = None) -> str:
-    """The batch's progress; ``forming`` is a link to the picture being drawn (its step preview)."""
-    if p is None:
-        return "<div class='batch-progress-empty'>No batch running. Your results will appear here.</div>"
-    pct = int(round(p.fraction * 100))
-    if p.finished:
-        label = {"completed": "Done", "partial": "Done, with some failures (refunded)",
-                 "failed": "Failed (refunded)", "cancelled": "Cancelled (refunded what did not run)"}.get(p.status, p.status)
-    elif p.status == "queued":
-        label = "Waiting for a worker…"
-    else:
-        label = f"Generating… step {p.step}/{p.total_steps}" if p.total_steps else "Generating…"
-    eta = f" · about {int(p.eta_seconds)} s left" if p.eta_seconds and not p.finished else ""
-    error = f"<div class='batch-error'>{esc(p.error)}</div>" if p.error else ""
-    # The step in the query: the file is rewritten in place, so each step needs a link of its own.
-    picture = (f"<img class='batch-forming' src='{esc(forming)}?step={p.done}-{p.step}' "
-               f"alt='The picture being drawn, step {p.step}'/>" if forming and not p.finished else "")
-    return (f"<div id='batch-progress' data-status='{esc(p.status)}' data-done='{p.done}' data-total='{p.total}'>"
-            f"{picture}<div class='batch-progress-label'>Batch #{p.generation_id}: {esc(label)}</div>"
-            f"<div class='batch-bar'><div class='batch-bar-fill' style='width:{pct}%'></div></div>"
-            f"<div class='batch-counts'>{p.done} done · {p.failed} failed · {p.left} left{eta}</div>{error}"
-            f"{quality_html(p)}{items_html(p)}</div>")
-
-
-# Each image's state in the creator's words (``ItemStatus`` values as the worker writes them).
-ITEM_STATES = {"pending": "queued", "running": "drawing", "completed": "done", "failed": "failed",
-               "cancelled": "cancelled"}
-
-
-def items_html(p: generations.BatchProgress) -> str:
-    """Every image of the batch with where it is: queued, drawing, done, or failed with its reason."""
-    if not p.plan:
-        return ""
-    rows = []
-    for item in p.plan:
-        state = ITEM_STATES.get(item.status, item.status)
-        if item.status == "running" and p.status != "running":
-            # Handed back by a stopped worker (it waits for the next one), or ended: not being drawn.
-            state = "stopped" if p.finished else "queued"
-        why = f": {esc(item.error)}" if item.error and item.status in ("failed", "cancelled") else ""
-        rows.append(f"<li class='batch-item batch-item-{esc(state)}' data-status='{esc(state)}'>"
-                    f"<span class='batch-item-name'>{esc(item.pose_name)} · v{item.variation + 1}</span> "
-                    f"<span class='batch-item-state'>{esc(state)}{why}</span></li>")
-    return (f"<details class='batch-items-box' open><summary>Each image ({p.total})</summary>"
-            f"<ol class='batch-items' id='batch-items'>{''.join(rows)}</ol></details>")
-
-
-def quality_html(p: generations.BatchProgress) -> str:
-    """The batch's checks in one glance, under its progress (``common.quality_lines``)."""
-    done = [item for item in p.items if item.status == "completed"]
-    lines = quality_lines(p.quality, p.checks, done, pictures_made=p.pictures_made, done=p.done)
-    if not lines:
-        return ""
-    return "<div class='batch-quality' id='batch-quality'>" + "<br/>".join(esc(line) for line in lines) + "</div>"
 
 
 def checks_of(reroll, likeness_bar, pose_bar, rerolls, face_pass) -> dict:
@@ -432,7 +378,7 @@ def render(page: Page, shared: Shared) -> None:
                     cancel = gr.Button("Cancel batch", variant="stop", elem_id="batch-cancel")
                 cancel_note = gr.Markdown()
                 progress = gr.HTML(progress_html(None), elem_id="batch-progress-box")
-                shown = batch_results.render(page, generation_id)
+                results_mark = batch_results.render(page, generation_id)
 
     cost_inputs = [shared.selected_poses, variations, preset, background, steps, width, height]
     setup = [shared.selected_poses, avatar, preset, variations, formats]
@@ -457,7 +403,7 @@ def render(page: Page, shared: Shared) -> None:
                  [avatar, shared.selected_poses, variations, preset, background, colour, scene, backdrop, formats, prompt,
                   negative, steps, guidance, pose_strength, identity_strength, width, height, seed, key,
                   reroll, likeness_bar, pose_bar, rerolls, face_pass],
-                 [progress, shown.mark, generation_id, key], api_visibility="private", concurrency_limit=None).then(
+                 [progress, results_mark, generation_id, key], api_visibility="private", concurrency_limit=None).then(
         page.header, None, shared.user_box, api_visibility="private").then(
         **estimate)
     avatar.change(handlers.avatar_checks_note, avatar, checks_note, api_visibility="private")
@@ -465,5 +411,6 @@ def render(page: Page, shared: Shared) -> None:
     preset.change(handlers.face_pass_default, preset, face_pass, api_visibility="private")
     cancel.click(handlers.cancel_batch, generation_id, cancel_note, api_visibility="private").then(
         page.header, None, shared.user_box, api_visibility="private")
-    shared.on_load.append(lambda demo: demo.load(handlers.resume_batch, None, [progress, shown.mark, generation_id],
+    shared.on_load.append(lambda demo: demo.load(handlers.resume_batch, None,
+                                                 [progress, results_mark, generation_id],
                                                  api_visibility="private", concurrency_limit=None))

@@ -12,7 +12,7 @@ from pipelines.skeleton import fit_transform
 from studio.services import generations, results
 from studio.services.errors import InvalidInput, NotFound
 from studio.jobs import orphans, worker
-from studio.ui.batch_tab import items_html, progress_html
+from studio.ui.batch_progress import items_html, progress_html
 
 
 @pytest.fixture

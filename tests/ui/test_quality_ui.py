@@ -26,7 +26,8 @@ from studio.services.errors import InvalidInput
 from studio.services.quality import BatchChecks, summarise, validated_checks
 from studio.ui.avatar_likeness import SamePerson, same_person_html
 from studio.ui.batch_results import BatchResults, caption
-from studio.ui.batch_tab import BatchTab, checks_of, progress_html, quality_html
+from studio.ui.batch_progress import progress_html, quality_html
+from studio.ui.batch_tab import BatchTab, checks_of
 from studio.ui.common import Page, quality_badge
 from studio.ui.history_tab import HistoryTab
 from studio.web.links import MediaLinks

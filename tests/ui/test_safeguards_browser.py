@@ -261,18 +261,17 @@ def test_a_file_that_is_not_a_picture_is_named_on_every_upload_path(page, tmp_pa
         said("#avatar-same-preview", "upload a JPEG, PNG or WebP", "Photo to compare")
 
         open_tab(page, "Pose gallery")  # a reference photo, then a pose file
-        page.get_by_text("Pose from a reference photo", exact=True).click()
-        page.locator("#pose-photo input[type=file]").set_input_files(str(notes))
-        page.locator("#pose-photo-find").click()
-        wait_for(lambda: "not a picture" in toasts(page), what="the refused reference photo")
-        said("", "not a picture Pose Studio can read", "Reference photo:")
-        close_toasts(page)
-        page.get_by_text("Import a pose file (OpenPose JSON or a skeleton picture)", exact=True).click()
-        page.locator("#pose-file input[type=file]").set_input_files(str(notes))
-        page.locator("#pose-file-open").click()
-        wait_for(lambda: "Pose file" in toasts(page), what="the refused pose file")
-        said("", "Pose file", ".json")
-        close_toasts(page)
+        for box, field, button, words, what_works in (
+                ("Pose from a reference photo", "pose-photo", "pose-photo-find", "not a picture Pose Studio can read",
+                 "Reference photo:"),
+                ("Import a pose file (OpenPose JSON or a skeleton picture)", "pose-file", "pose-file-open",
+                 "Pose file", ".json")):
+            page.get_by_text(box, exact=True).click()
+            page.locator(f"#{field} input[type=file]").set_input_files(str(notes))
+            page.locator(f"#{button}").click()
+            wait_for(lambda: words in toasts(page), what=f"the refusal in {box}")
+            said("", words, what_works)
+            close_toasts(page)
 
         open_tab(page, "Batch")  # the picture to put behind the person, refused before any charge
         page.locator("#batch-hint").wait_for()
